@@ -1,0 +1,91 @@
+/**
+ * `start` (web + worker), `web`, `worker` and `sandbox`. Without Slack credentials `start` runs the sandbox.
+ * Shuts down gracefully on SIGTERM and SIGINT.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { SANDBOX_USERS, type Sandbox, startSandbox } from '../sandbox/sandbox.js';
+import { connectInfra, type Stoppable, startWeb, startWorkers } from '../services.js';
+import { answersPing, type RedisHandle, startPrivateRedis } from './private-redis.js';
+
+export type Mode = 'start' | 'web' | 'worker' | 'sandbox';
+
+export async function runServer(mode: Mode, base: Config, logger: Logger): Promise<Stoppable> {
+  const stack: Stoppable[] = [];
+  const redis = await ensureRedis(base, mode);
+  let config: Config = redis ? { ...base, redisUrl: redis.url } : base;
+  if (redis) stack.push({ close: () => redis.stop() });
+  let sandbox: Sandbox | undefined;
+  if (mode === 'sandbox' || (mode === 'start' && !config.slack)) {
+    sandbox = await startSandbox(config);
+    config = sandbox.config;
+    stack.push({ close: () => sandbox!.stop() });
+  } else if ((mode === 'start' || mode === 'web') && !config.slack) {
+    throw new Error(
+      'SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are required for `web` (or run `start` for the sandbox).',
+    );
+  }
+  if (mode !== 'web') {
+    const infra = await connectInfra(config, logger, 'worker');
+    stack.push(infra, await startWorkers(infra));
+  }
+  if (mode !== 'worker') {
+    const infra = await connectInfra(config, logger, 'web');
+    const web = await startWeb(infra, config.port);
+    stack.push(infra, web);
+    if (sandbox) {
+      sandbox.slack.botUrl = `http://127.0.0.1:${web.port}/slack/events`;
+      printSandboxHelp(sandbox, web.port);
+    }
+  }
+  const server = {
+    async close() {
+      for (const item of stack.reverse()) await item.close().catch(() => undefined);
+    },
+  };
+  onSignals(server, logger);
+  return server;
+}
+
+async function ensureRedis(config: Config, mode: Mode): Promise<RedisHandle | undefined> {
+  if (!config.redisDefaulted || mode === 'web' || mode === 'worker') return undefined;
+  if (await answersPing('127.0.0.1', 6379)) return undefined;
+  return startPrivateRedis();
+}
+
+function onSignals(server: Stoppable, logger: Logger): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    server.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+function printSandboxHelp(sandbox: Sandbox, port: number): void {
+  const sim = sandbox.slack.url;
+  const send = (text: string) =>
+    `curl -s ${sim}/_sim/command -H 'content-type: application/json' -d '{"text":"${text}"}'`;
+  process.stdout.write(
+    [
+      '',
+      'Align Bot is running in sandbox mode (no Slack credentials were configured).',
+      `  bot:              http://127.0.0.1:${port}  (Slack endpoint /slack/events)`,
+      `  Slack simulator:  ${sim}`,
+      `  Jira simulator:   ${sandbox.jira.url}  (acme = healthy, globex = rejected token, initech = anonymous fallback)`,
+      `  connectors:       ${sandbox.connectorsFile}`,
+      '',
+      'Send a command as the sandbox admin, then read the channel:',
+      `  ${send('test acme')}`,
+      `  ${send('test globex')}`,
+      `  curl -s ${sim}/_sim/channels/CSANDBOX`,
+      `  (users: ${SANDBOX_USERS.admin} admin, ${SANDBOX_USERS.operator} operator, ${SANDBOX_USERS.approver} approver)`,
+      '',
+    ].join('\n'),
+  );
+}

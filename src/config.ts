@@ -1,0 +1,158 @@
+/**
+ * Environment (and an optional .env file) → typed, validated config, read once at start. Every error names the
+ * variable and says how to fix it.
+ */
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { DEFAULT_ALLOWED_HOSTS, parseResolveList } from './atlassian/egress.js';
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG';
+  constructor(readonly problems: string[]) {
+    super(`Configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const list = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const ms = (fallback: number) => z.coerce.number().int().positive().max(600_000).default(fallback);
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const schema = z.object({
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'must be a bot token (xoxb-…)').optional(),
+  SLACK_API_URL: httpUrl.default('https://slack.com/api/'),
+  ALIGN_BOT_CONNECTORS_FILE: z.string().min(1).optional(),
+  ALIGN_BOT_ALLOWED_HOSTS: list,
+  ALIGN_BOT_ALLOW_PRIVATE_EGRESS: bool,
+  ALIGN_BOT_RESOLVE: z.string().optional(),
+  ALIGN_BOT_OPERATORS: list,
+  ALIGN_BOT_ADMINS: list,
+  ALIGN_BOT_APPROVERS: list,
+  ALIGN_BOT_ATLASSIAN_API_URL: httpUrl.default('https://api.atlassian.com'),
+  ALIGN_BOT_REQUEST_TIMEOUT_MS: ms(10_000),
+  ALIGN_BOT_TEST_TIMEOUT_MS: ms(30_000),
+  ALIGN_BOT_REDIS_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,32}$/i)
+    .default('align'),
+  ALIGN_BOT_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
+  ALIGN_BOT_LOCK_MS: ms(30_000),
+  ALIGN_BOT_STALLED_MS: ms(30_000),
+  ALIGN_BOT_PUBLIC_URL: httpUrl.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+const FIXES: Record<string, string> = {
+  REDIS_URL: 'set it to redis://host:6379 (or unset it to use 127.0.0.1:6379)',
+  PORT: 'set a port number such as 3000',
+  SLACK_BOT_TOKEN: 'copy the Bot User OAuth Token (xoxb-…) from your Slack app’s OAuth & Permissions page',
+  SLACK_SIGNING_SECRET: 'copy the Signing Secret from your Slack app’s Basic Information page',
+  SLACK_API_URL: 'leave it unset, or give the full URL of a Slack API simulator ending in /api/',
+  ALIGN_BOT_ALLOW_PRIVATE_EGRESS: 'use true or false',
+  ALIGN_BOT_RESOLVE: 'use host=address pairs separated by commas, e.g. acme.atlassian.net=127.0.0.1',
+  ALIGN_BOT_ATLASSIAN_API_URL: 'leave it unset (https://api.atlassian.com) or give a simulator’s URL',
+  ALIGN_BOT_REDIS_PREFIX: 'use letters, digits, - and _ only',
+  LOG_LEVEL: 'use one of fatal, error, warn, info, debug, trace, silent',
+};
+
+export interface Config {
+  redisUrl: string;
+  /** True when REDIS_URL was not set: `start` may launch a private redis-server. */
+  redisDefaulted: boolean;
+  redisPrefix: string;
+  port: number;
+  slack?: { signingSecret: string; botToken: string; apiUrl: string };
+  slackApiUrl: string;
+  connectorsFile?: string;
+  egress: { allowedHosts: string[]; allowPrivate: boolean; resolve: Record<string, string> };
+  roles: { operators: string[]; admins: string[]; approvers: string[] };
+  atlassianApiUrl: string;
+  limits: { requestMs: number; totalMs: number };
+  worker: { concurrency: number; lockMs: number; stalledMs: number };
+  publicUrl?: string;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+}
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Reads .env (if present) without overriding variables already set, then validates. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.env'): Config {
+  if (env === process.env && existsSync(envFile)) process.loadEnvFile(envFile);
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'environment');
+        return `${name}: ${issue.message}${FIXES[name] ? ` — ${FIXES[name]}` : ''}`;
+      }),
+    );
+  }
+  return toConfig(parsed.data);
+}
+
+function toConfig(e: z.infer<typeof schema>): Config {
+  const problems: string[] = [];
+  if (Boolean(e.SLACK_SIGNING_SECRET) !== Boolean(e.SLACK_BOT_TOKEN)) {
+    problems.push(
+      `${e.SLACK_BOT_TOKEN ? 'SLACK_SIGNING_SECRET' : 'SLACK_BOT_TOKEN'}: is missing while ${e.SLACK_BOT_TOKEN ? 'SLACK_BOT_TOKEN' : 'SLACK_SIGNING_SECRET'} is set — set both for Slack, or neither for the sandbox`,
+    );
+  }
+  if (e.ALIGN_BOT_CONNECTORS_FILE && !existsSync(e.ALIGN_BOT_CONNECTORS_FILE)) {
+    problems.push(
+      `ALIGN_BOT_CONNECTORS_FILE: ${e.ALIGN_BOT_CONNECTORS_FILE} does not exist — fix the path or unset it`,
+    );
+  }
+  let resolve: Record<string, string> = {};
+  try {
+    resolve = parseResolveList(e.ALIGN_BOT_RESOLVE);
+  } catch (error) {
+    problems.push(`ALIGN_BOT_RESOLVE: ${(error as Error).message} — ${FIXES.ALIGN_BOT_RESOLVE}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const slackApiUrl = e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`;
+  return {
+    redisUrl: e.REDIS_URL ?? DEFAULT_REDIS_URL,
+    redisDefaulted: !e.REDIS_URL,
+    redisPrefix: e.ALIGN_BOT_REDIS_PREFIX,
+    port: e.PORT,
+    ...(e.SLACK_SIGNING_SECRET && e.SLACK_BOT_TOKEN
+      ? { slack: { signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, apiUrl: slackApiUrl } }
+      : {}),
+    slackApiUrl,
+    ...(e.ALIGN_BOT_CONNECTORS_FILE ? { connectorsFile: e.ALIGN_BOT_CONNECTORS_FILE } : {}),
+    egress: {
+      allowedHosts: [...DEFAULT_ALLOWED_HOSTS, ...e.ALIGN_BOT_ALLOWED_HOSTS],
+      allowPrivate: e.ALIGN_BOT_ALLOW_PRIVATE_EGRESS,
+      resolve,
+    },
+    roles: { operators: e.ALIGN_BOT_OPERATORS, admins: e.ALIGN_BOT_ADMINS, approvers: e.ALIGN_BOT_APPROVERS },
+    atlassianApiUrl: e.ALIGN_BOT_ATLASSIAN_API_URL.replace(/\/+$/, ''),
+    limits: { requestMs: e.ALIGN_BOT_REQUEST_TIMEOUT_MS, totalMs: e.ALIGN_BOT_TEST_TIMEOUT_MS },
+    worker: {
+      concurrency: e.ALIGN_BOT_WORKER_CONCURRENCY,
+      lockMs: e.ALIGN_BOT_LOCK_MS,
+      stalledMs: e.ALIGN_BOT_STALLED_MS,
+    },
+    ...(e.ALIGN_BOT_PUBLIC_URL ? { publicUrl: e.ALIGN_BOT_PUBLIC_URL.replace(/\/+$/, '') } : {}),
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * The Run: persisted before any work starts, advanced step by step by a worker, drawn by the chat renderers.
+ */
+import type { DiagnosisCode } from './diagnosis.js';
+
+export const RUN_KINDS = ['test', 'connect', 'rotate', 'report'] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
+
+export type RunState = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'expired';
+export const TERMINAL_STATES: readonly RunState[] = ['succeeded', 'failed', 'cancelled', 'expired'];
+
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+export type StepStatus = 'pending' | 'running' | 'waiting' | CheckStatus;
+
+export interface StepRecord {
+  id: string;
+  title: string;
+  status: StepStatus;
+  code?: DiagnosisCode;
+  detail?: string;
+  startedAt?: number;
+  endedAt?: number;
+}
+
+export interface Person {
+  platform: 'slack' | 'teams' | 'cli';
+  id: string;
+  name?: string;
+}
+
+export interface Conversation {
+  platform: 'slack' | 'teams' | 'cli';
+  /** Slack channel id, or Teams conversation id. */
+  channel: string;
+  /** Slack team id, or Teams service URL + tenant, as the adapter needs to address the conversation. */
+  workspace?: string;
+}
+
+export interface MessageRef {
+  channel: string;
+  /** Slack ts, or Teams activity id. */
+  id: string;
+}
+
+export interface Run {
+  id: string;
+  kind: RunKind;
+  /** Connector name, or the ad-hoc Jira URL for `test --jira`. */
+  connector: string;
+  requestedBy: Person;
+  conversation: Conversation;
+  rootMessage?: MessageRef;
+  runbookVersion: number;
+  steps: StepRecord[];
+  state: RunState;
+  createdAt: number;
+  updatedAt: number;
+  endedAt?: number;
+  /** Plain, non-secret parameters of the run (the parsed command). */
+  params: Record<string, unknown>;
+  /** Non-secret facts later steps need (cloud id, account id, …), so a resumed run does not repeat work. */
+  facts: Record<string, unknown>;
+}
+
+export function isTerminal(state: RunState): boolean {
+  return TERMINAL_STATES.includes(state);
+}
+
+/** The first step not finished yet: where a (re-delivered) job continues. */
+export function nextStepIndex(run: Run): number {
+  return run.steps.findIndex(
+    (s) => s.status === 'pending' || s.status === 'running' || s.status === 'waiting',
+  );
+}
+
+export function failedSteps(run: Run): StepRecord[] {
+  return run.steps.filter((s) => s.status === 'fail');
+}
+
+/** succeeded when nothing failed; warnings do not fail a run. */
+export function outcomeState(steps: StepRecord[]): RunState {
+  return steps.some((s) => s.status === 'fail') ? 'failed' : 'succeeded';
+}

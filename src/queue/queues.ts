@@ -1,0 +1,54 @@
+/**
+ * The producer side: enqueue a run (bounded by a timeout, so an ack never waits on a sick Redis) and ask the
+ * outbox to bring a run's chat messages up to date (coalesced: at most one waiting sync per run).
+ */
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { withTimeout } from '../store/redis.js';
+import { OUTBOX_QUEUE, type OutboxJob, RUNS_QUEUE, type RunJob } from './names.js';
+
+export const ENQUEUE_TIMEOUT_MS = 1500;
+
+export class Queues {
+  readonly runs: Queue<RunJob>;
+  readonly outbox: Queue<OutboxJob>;
+
+  constructor(connection: Redis, prefix: string) {
+    this.runs = new Queue<RunJob>(RUNS_QUEUE, {
+      connection,
+      prefix,
+      defaultJobOptions: {
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 2000 },
+        removeOnComplete: { age: 24 * 3600, count: 5000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    });
+    this.outbox = new Queue<OutboxJob>(OUTBOX_QUEUE, {
+      connection,
+      prefix,
+      defaultJobOptions: {
+        attempts: 8,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: { age: 3600, count: 1000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    });
+  }
+
+  async enqueueRun(runId: string, timeoutMs = ENQUEUE_TIMEOUT_MS): Promise<void> {
+    await withTimeout(this.runs.add('run', { runId }, { jobId: runId }), timeoutMs, 'enqueue timed out');
+  }
+
+  async requestSync(runId: string): Promise<void> {
+    await this.outbox.add(
+      'sync',
+      { kind: 'sync', runId },
+      { deduplication: { id: `sync-${runId}`, keepLastIfActive: true } },
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.runs.close(), this.outbox.close()]);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * One simulated Jira site (Cloud or Data Center): its accounts, tokens, projects and the fault it is switched to.
+ * The Jira simulator routes each request to a site by Host header (or cloud id through the gateway).
+ */
+import { randomUUID } from 'node:crypto';
+
+export const JIRA_FAULTS = [
+  'token-rejected',
+  'anonymous-fallback',
+  'captcha',
+  'ip-blocked',
+  'login-page',
+  'rate-limited',
+  'rate-limited-once',
+  'server-error',
+  'renamed',
+  'not-found',
+  'clock-skew',
+] as const;
+export type JiraFault = (typeof JIRA_FAULTS)[number];
+
+export interface SimAccount {
+  email: string;
+  /** Classic API token (site URL) or scoped token (gateway only). */
+  token: string;
+  scoped?: boolean;
+  /** Data Center Personal Access Token (Bearer). */
+  pat?: string;
+  accountId: string;
+  displayName: string;
+  accountType: 'atlassian' | 'app';
+  appType?: 'service';
+  applicationRoles: string[];
+  groups: string[];
+  admin: boolean;
+  /** Project key → granted permission keys. */
+  projectPermissions: Record<string, string[]>;
+}
+
+export interface SimProject {
+  id: string;
+  key: string;
+  name: string;
+}
+
+export interface SiteOptions {
+  host: string;
+  kind?: 'cloud' | 'datacenter';
+  version?: string;
+  baseUrl?: string;
+}
+
+export class JiraSite {
+  readonly host: string;
+  readonly kind: 'cloud' | 'datacenter';
+  readonly cloudId = randomUUID();
+  version: string;
+  /** What serverInfo reports; differs from the request URL after a rename. */
+  baseUrl: string;
+  accounts: SimAccount[] = [];
+  projects: SimProject[] = [];
+  fault?: JiraFault;
+  /** With the 'renamed' fault: where requests are redirected. */
+  renamedTo?: string;
+  /** Added to every answer of this site. */
+  latencyMs = 0;
+  /** With the 'clock-skew' fault: the Date header is off by this much. */
+  clockSkewMs = 10 * 60_000;
+  /** Counts requests per path, for tests that assert what was called. */
+  readonly hits = new Map<string, number>();
+
+  constructor(options: SiteOptions) {
+    this.host = options.host.toLowerCase();
+    this.kind = options.kind ?? 'cloud';
+    this.version = options.version ?? (this.kind === 'cloud' ? '1001.0.0-SNAPSHOT' : '9.12.4');
+    this.baseUrl = options.baseUrl ?? `https://${this.host}`;
+  }
+
+  addAccount(partial: Partial<SimAccount> & { email: string; token: string }): SimAccount {
+    const account: SimAccount = {
+      accountId: `5b10ac8d82e05b22cc7d${String(this.accounts.length).padStart(4, '0')}`,
+      displayName: partial.email.split('@')[0] ?? partial.email,
+      accountType: 'atlassian',
+      applicationRoles: ['jira-software'],
+      groups: ['jira-software-users'],
+      admin: true,
+      projectPermissions: {},
+      ...partial,
+    };
+    this.accounts.push(account);
+    return account;
+  }
+
+  addProject(key: string, name = `${key} project`): SimProject {
+    const project = { id: String(10000 + this.projects.length), key, name };
+    this.projects.push(project);
+    return project;
+  }
+
+  /** Grants every permission a two-way sync needs in `key`. */
+  grantAll(account: SimAccount, key: string, permissions: readonly string[]): void {
+    account.projectPermissions[key] = [...permissions];
+  }
+
+  /** Basic email:token on the site URL; scoped tokens only through the gateway. */
+  authenticateBasic(email: string, token: string, viaGateway: boolean): SimAccount | undefined {
+    const account = this.accounts.find(
+      (a) => a.email.toLowerCase() === email.toLowerCase() && a.token === token,
+    );
+    if (!account) return undefined;
+    if (account.scoped && !viaGateway) return undefined;
+    return account;
+  }
+
+  authenticateBearer(token: string): SimAccount | undefined {
+    return this.kind === 'datacenter'
+      ? this.accounts.find((a) => a.pat !== undefined && a.pat === token)
+      : undefined;
+  }
+}

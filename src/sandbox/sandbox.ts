@@ -1,0 +1,95 @@
+/**
+ * Sandbox mode: simulators of Slack and Jira Cloud on loopback, demo connectors that show a healthy site and the
+ * common failures, and the config that points the bot at them — the whole procedure on one laptop.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Config } from '../config.js';
+import { PROJECT_PERMISSIONS } from '../core/runbooks/test-jira.js';
+import { JiraSim } from './jira-sim.js';
+import type { JiraSite } from './jira-site.js';
+import { SlackSim } from './slack-sim.js';
+
+export interface Sandbox {
+  slack: SlackSim;
+  jira: JiraSim;
+  config: Config;
+  connectorsFile: string;
+  stop(): Promise<void>;
+}
+
+export const SANDBOX_USERS = { admin: 'UADMIN', operator: 'UOPERATOR', approver: 'UAPPROVER' };
+
+interface DemoSite {
+  name: string;
+  host: string;
+  setup?: (site: JiraSite) => void;
+}
+
+const DEMO: DemoSite[] = [
+  { name: 'acme', host: 'acme.atlassian.net' },
+  { name: 'globex', host: 'globex.atlassian.net', setup: (s) => (s.fault = 'token-rejected') },
+  { name: 'initech', host: 'initech.atlassian.net', setup: (s) => (s.fault = 'anonymous-fallback') },
+];
+
+export async function startSandbox(base: Config, dataDir = resolve('.data/sandbox')): Promise<Sandbox> {
+  const slack = await new SlackSim().start();
+  const jira = await new JiraSim().start();
+  const env: Record<string, string> = {};
+  const connectors = DEMO.map((demo) => {
+    const token = `sandbox-${randomBytes(12).toString('base64url')}`;
+    const site = jira.addSite({ host: demo.host, baseUrl: jira.siteUrl(demo.host) });
+    const account = site.addAccount({
+      email: `svc-align@${demo.name}.example`,
+      token,
+      accountType: 'app',
+      appType: 'service',
+    });
+    site.addProject('ALIGN');
+    site.grantAll(account, 'ALIGN', PROJECT_PERMISSIONS);
+    demo.setup?.(site);
+    const variable = `SANDBOX_${demo.name.toUpperCase()}_TOKEN`;
+    env[variable] = token;
+    return {
+      name: demo.name,
+      jira: jira.siteUrl(demo.host),
+      kind: 'cloud',
+      align: `https://${demo.name}.jiraalign.com`,
+      auth: 'basic',
+      email: account.email,
+      project: 'ALIGN',
+      secrets: { jira: { env: variable } },
+    };
+  });
+  Object.assign(process.env, env);
+  mkdirSync(dataDir, { recursive: true });
+  const connectorsFile = join(dataDir, 'connectors.json');
+  // JSON is YAML: the file stays readable by the same loader.
+  writeFileSync(connectorsFile, JSON.stringify({ connectors }, null, 2));
+  const config: Config = {
+    ...base,
+    slack: { signingSecret: slack.signingSecret, botToken: slack.botToken, apiUrl: slack.apiUrl },
+    slackApiUrl: slack.apiUrl,
+    connectorsFile,
+    egress: {
+      ...base.egress,
+      resolve: { ...base.egress.resolve, '*.atlassian.net': '127.0.0.1', [jira.gatewayHost]: '127.0.0.1' },
+    },
+    atlassianApiUrl: jira.gatewayUrl,
+    roles: {
+      operators: [...base.roles.operators, SANDBOX_USERS.operator],
+      admins: [...base.roles.admins, SANDBOX_USERS.admin],
+      approvers: [...base.roles.approvers, SANDBOX_USERS.approver],
+    },
+  };
+  return {
+    slack,
+    jira,
+    config,
+    connectorsFile,
+    async stop() {
+      await Promise.all([slack.stop(), jira.stop()]);
+    },
+  };
+}

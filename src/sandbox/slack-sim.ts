@@ -1,0 +1,420 @@
+/**
+ * A Slack simulator on loopback HTTP: the Web API methods the bot uses (stored per channel and thread, with Block
+ * Kit limits, per-channel post rate and injectable faults such as 429 + Retry-After), and the other direction —
+ * signed slash commands and block actions sent to the bot exactly as Slack sends them.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
+import { checkBlockKit } from './block-kit-limits.js';
+
+export interface SimMessage {
+  ts: string;
+  channel: string;
+  text: string;
+  blocks: unknown[];
+  threadTs?: string;
+  edits: number;
+  user: string;
+}
+
+export interface SimEphemeral {
+  channel: string;
+  user: string;
+  text: string;
+  blocks: unknown[];
+  at: number;
+}
+
+export interface SimCall {
+  method: string;
+  at: number;
+  args: Record<string, unknown>;
+  status: number;
+  error?: string;
+}
+
+export interface Fault {
+  method: string;
+  /** Which call of that method fails: 1 = the next one. */
+  nth: number;
+  status: number;
+  retryAfterS?: number;
+  error?: string;
+}
+
+export interface SlackSimOptions {
+  signingSecret?: string;
+  botToken?: string;
+  teamId?: string;
+  /** Posts allowed per channel in a one-second window before 429 (Slack: about one per second, short bursts). */
+  burstPerChannel?: number;
+}
+
+export class SlackSim {
+  readonly signingSecret: string;
+  readonly botToken: string;
+  readonly teamId: string;
+  readonly botUserId = 'UALIGNBOT';
+  readonly botId = 'BALIGNBOT';
+  readonly messages: SimMessage[] = [];
+  readonly ephemerals: SimEphemeral[] = [];
+  readonly calls: SimCall[] = [];
+  readonly responses: Array<{ id: string; body: unknown }> = [];
+  /** Where signed requests go (the bot's /slack/events). */
+  botUrl?: string;
+  private readonly faults: Fault[] = [];
+  private readonly callCounts = new Map<string, number>();
+  private readonly recentPosts = new Map<string, number[]>();
+  private readonly burst: number;
+  private tsCounter = 0;
+  private server?: Server;
+  url = '';
+
+  constructor(options: SlackSimOptions = {}) {
+    this.signingSecret = options.signingSecret ?? randomBytes(16).toString('hex');
+    this.botToken = options.botToken ?? `xoxb-sim-${randomBytes(8).toString('hex')}`;
+    this.teamId = options.teamId ?? 'T0SANDBOX';
+    this.burst = options.burstPerChannel ?? 4;
+  }
+
+  get apiUrl(): string {
+    return `${this.url}/api/`;
+  }
+
+  async start(port = 0, host = '127.0.0.1'): Promise<this> {
+    this.server = createServer((req, res) => {
+      this.route(req, res).catch((error) => {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
+    this.url = `http://${host}:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** The next calls of `method` fail as described (e.g. 429 with Retry-After: 1 on the 2nd post). */
+  injectFault(fault: Fault): void {
+    this.faults.push({ ...fault, nth: (this.callCounts.get(fault.method) ?? 0) + fault.nth });
+  }
+
+  channel(channel: string): SimMessage[] {
+    return this.messages.filter((m) => m.channel === channel && !m.threadTs);
+  }
+
+  thread(channel: string, ts: string): SimMessage[] {
+    return this.messages.filter((m) => m.channel === channel && m.threadTs === ts);
+  }
+
+  callsOf(method: string): SimCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  reset(): void {
+    this.messages.length = 0;
+    this.ephemerals.length = 0;
+    this.calls.length = 0;
+    this.responses.length = 0;
+    this.faults.length = 0;
+    this.callCounts.clear();
+    this.recentPosts.clear();
+  }
+
+  // ── the bot → Slack direction ──────────────────────────────────────────────────────────────────────────
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const body = await readBody(req);
+    if (url.pathname.startsWith('/api/')) return this.api(url.pathname.slice(5), req, body, res);
+    if (url.pathname.startsWith('/response/')) {
+      this.responses.push({ id: url.pathname.slice(10), body: safeJson(body) });
+      return json(res, 200, { ok: true });
+    }
+    if (url.pathname.startsWith('/_sim/')) return this.control(url, req.method ?? 'GET', body, res);
+    res.writeHead(404).end();
+  }
+
+  private api(method: string, req: IncomingMessage, raw: string, res: ServerResponse): void {
+    const args = parseArgs(req.headers['content-type'] ?? '', raw);
+    const count = (this.callCounts.get(method) ?? 0) + 1;
+    this.callCounts.set(method, count);
+    const record = (status: number, error?: string) =>
+      this.calls.push({ method, at: Date.now(), args, status, ...(error ? { error } : {}) });
+
+    const fault = this.faults.find((f) => f.method === method && f.nth === count);
+    if (fault) {
+      this.faults.splice(this.faults.indexOf(fault), 1);
+      record(fault.status, fault.error ?? 'ratelimited');
+      if (fault.status === 429) {
+        res.writeHead(429, {
+          'retry-after': String(fault.retryAfterS ?? 1),
+          'content-type': 'application/json',
+        });
+        res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+        return;
+      }
+      return json(res, fault.status, { ok: false, error: fault.error ?? 'internal_error' });
+    }
+    if (req.headers.authorization !== `Bearer ${this.botToken}` && args.token !== this.botToken) {
+      record(200, 'invalid_auth');
+      return json(res, 200, { ok: false, error: 'invalid_auth' });
+    }
+    const result = this.method(method, args);
+    if ('retryAfterS' in result) {
+      record(429, 'ratelimited');
+      res.writeHead(429, { 'retry-after': String(result.retryAfterS), 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      return;
+    }
+    record(200, result.ok ? undefined : String(result.error));
+    json(res, 200, result);
+  }
+
+  private method(
+    method: string,
+    args: Record<string, unknown>,
+  ): Record<string, unknown> | { retryAfterS: number } {
+    switch (method) {
+      case 'auth.test':
+        return {
+          ok: true,
+          url: 'https://sandbox.slack.com/',
+          team: 'Sandbox',
+          user: 'alignbot',
+          team_id: this.teamId,
+          user_id: this.botUserId,
+          bot_id: this.botId,
+        };
+      case 'chat.postMessage':
+        return this.postMessage(args);
+      case 'chat.update':
+        return this.update(args);
+      case 'chat.postEphemeral':
+        return this.postEphemeral(args);
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+
+  private postMessage(args: Record<string, unknown>): Record<string, unknown> | { retryAfterS: number } {
+    const channel = String(args.channel ?? '');
+    if (!channel) return { ok: false, error: 'channel_not_found' };
+    const invalid = validateMessage(args);
+    if (invalid) return { ok: false, error: invalid };
+    if (!this.allowPost(channel)) return { retryAfterS: 1 };
+    const message: SimMessage = {
+      ts: this.nextTs(),
+      channel,
+      text: String(args.text ?? ''),
+      blocks: (args.blocks as unknown[]) ?? [],
+      ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}),
+      edits: 0,
+      user: this.botUserId,
+    };
+    if (message.threadTs && !this.messages.some((m) => m.channel === channel && m.ts === message.threadTs)) {
+      return { ok: false, error: 'thread_not_found' };
+    }
+    this.messages.push(message);
+    return {
+      ok: true,
+      channel,
+      ts: message.ts,
+      message: { text: message.text, ts: message.ts, bot_id: this.botId },
+    };
+  }
+
+  private update(args: Record<string, unknown>): Record<string, unknown> {
+    const message = this.messages.find((m) => m.channel === args.channel && m.ts === args.ts);
+    if (!message) return { ok: false, error: 'message_not_found' };
+    const invalid = validateMessage(args);
+    if (invalid) return { ok: false, error: invalid };
+    message.text = String(args.text ?? '');
+    message.blocks = (args.blocks as unknown[]) ?? [];
+    message.edits += 1;
+    return { ok: true, channel: message.channel, ts: message.ts, text: message.text };
+  }
+
+  private postEphemeral(args: Record<string, unknown>): Record<string, unknown> {
+    const invalid = validateMessage(args);
+    if (invalid) return { ok: false, error: invalid };
+    this.ephemerals.push({
+      channel: String(args.channel),
+      user: String(args.user),
+      text: String(args.text ?? ''),
+      blocks: (args.blocks as unknown[]) ?? [],
+      at: Date.now(),
+    });
+    return { ok: true, message_ts: this.nextTs() };
+  }
+
+  private allowPost(channel: string): boolean {
+    const now = Date.now();
+    const recent = (this.recentPosts.get(channel) ?? []).filter((t) => now - t < 1000);
+    if (recent.length >= this.burst) return false;
+    recent.push(now);
+    this.recentPosts.set(channel, recent);
+    return true;
+  }
+
+  private nextTs(): string {
+    this.tsCounter += 1;
+    return `${Math.floor(Date.now() / 1000)}.${String(this.tsCounter).padStart(6, '0')}`;
+  }
+
+  private control(url: URL, method: string, raw: string, res: ServerResponse): void {
+    const channelMatch = /^\/_sim\/channels\/([^/]+)$/.exec(url.pathname);
+    if (method === 'GET' && channelMatch) {
+      const channel = decodeURIComponent(channelMatch[1]!);
+      return json(res, 200, {
+        messages: this.channel(channel).map((m) => ({ ...m, replies: this.thread(channel, m.ts) })),
+        ephemerals: this.ephemerals.filter((e) => e.channel === channel),
+      });
+    }
+    if (method === 'POST' && url.pathname === '/_sim/command') {
+      const input = safeJson(raw) as { text?: string; user?: string; channel?: string } | undefined;
+      this.sendCommand({
+        text: input?.text ?? '',
+        userId: input?.user ?? 'UADMIN',
+        channelId: input?.channel ?? 'CSANDBOX',
+      }).then(
+        (answer) => json(res, 200, answer),
+        (error: Error) => json(res, 502, { error: error.message }),
+      );
+      return;
+    }
+    res.writeHead(404).end();
+  }
+
+  // ── the Slack → bot direction ──────────────────────────────────────────────────────────────────────────
+
+  sign(body: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+    const signature = createHmac('sha256', this.signingSecret)
+      .update(`v0:${timestamp}:${body}`)
+      .digest('hex');
+    return { 'x-slack-signature': `v0=${signature}`, 'x-slack-request-timestamp': String(timestamp) };
+  }
+
+  /** Sends a slash command the way Slack does: form-encoded, exact content type, signed. */
+  async sendCommand(input: {
+    text: string;
+    userId?: string;
+    userName?: string;
+    channelId?: string;
+    command?: string;
+    timestamp?: number;
+  }) {
+    const body = new URLSearchParams({
+      token: 'legacy-verification-token',
+      team_id: this.teamId,
+      team_domain: 'sandbox',
+      channel_id: input.channelId ?? 'CSANDBOX',
+      channel_name: 'align-sandbox',
+      user_id: input.userId ?? 'UADMIN',
+      user_name: input.userName ?? 'sandbox.admin',
+      command: input.command ?? '/align',
+      text: input.text,
+      api_app_id: 'ASANDBOX',
+      is_enterprise_install: 'false',
+      response_url: `${this.url}/response/${randomBytes(6).toString('hex')}`,
+      trigger_id: `${Date.now()}.${randomBytes(4).toString('hex')}`,
+    }).toString();
+    return this.deliver(body, input.timestamp);
+  }
+
+  /** Sends a block_actions payload for a button in a stored message. */
+  async clickButton(input: {
+    channel: string;
+    ts: string;
+    actionId: string;
+    value: string;
+    userId: string;
+    userName?: string;
+  }) {
+    const message = this.messages.find((m) => m.channel === input.channel && m.ts === input.ts);
+    const payload = {
+      type: 'block_actions',
+      team: { id: this.teamId, domain: 'sandbox' },
+      user: { id: input.userId, username: input.userName ?? input.userId, team_id: this.teamId },
+      api_app_id: 'ASANDBOX',
+      token: 'legacy-verification-token',
+      container: { type: 'message', message_ts: input.ts, channel_id: input.channel, is_ephemeral: false },
+      trigger_id: `${Date.now()}.${randomBytes(4).toString('hex')}`,
+      channel: { id: input.channel, name: 'align-sandbox' },
+      message: message
+        ? { ts: message.ts, text: message.text, blocks: message.blocks, thread_ts: message.threadTs }
+        : undefined,
+      response_url: `${this.url}/response/${randomBytes(6).toString('hex')}`,
+      actions: [
+        {
+          type: 'button',
+          action_id: input.actionId,
+          block_id: 'b',
+          value: input.value,
+          action_ts: String(Date.now() / 1000),
+          text: { type: 'plain_text', text: input.actionId },
+        },
+      ],
+      state: { values: {} },
+    };
+    return this.deliver(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+  }
+
+  /** Posts a signed form body to the bot; returns status, parsed body and latency. */
+  async deliver(body: string, timestamp?: number, headers: Record<string, string> = {}) {
+    if (!this.botUrl) throw new Error('botUrl is not set');
+    const started = performance.now();
+    const res = await request(this.botUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...this.sign(body, timestamp),
+        ...headers,
+      },
+      body,
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, body: safeJson(text) ?? text, ms: performance.now() - started };
+  }
+}
+
+function validateMessage(args: Record<string, unknown>): string | undefined {
+  const blocks = args.blocks;
+  if (blocks !== undefined && !Array.isArray(blocks)) return 'invalid_blocks_format';
+  if ((!blocks || (blocks as unknown[]).length === 0) && !args.text) return 'no_text';
+  if (typeof args.text === 'string' && args.text.length > 40_000) return 'msg_too_long';
+  return blocks ? checkBlockKit(blocks as unknown[]) : undefined;
+}
+
+function parseArgs(contentType: string, raw: string): Record<string, unknown> {
+  if (contentType.includes('application/json')) return (safeJson(raw) as Record<string, unknown>) ?? {};
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    out[key] =
+      key === 'blocks' || key === 'attachments' || key === 'metadata' ? (safeJson(value) ?? value) : value;
+  }
+  return out;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+}

@@ -1,0 +1,188 @@
+/**
+ * The composition root: builds adapters from config and injects them. `web` and `worker` each take what they
+ * need; `start` runs both in one process.
+ */
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { EgressGuard } from './atlassian/egress.js';
+import { GuardedHttpClient } from './atlassian/http.js';
+import type { ChatPort } from './chat/port.js';
+import { createSlackApp } from './chat/slack/app.js';
+import { SlackChat } from './chat/slack/client.js';
+import type { Config } from './config.js';
+import { systemClock } from './core/ports.js';
+import type { Run } from './core/run.js';
+import { runView } from './core/run-view.js';
+import { DEFAULT_LIMITS } from './core/runbooks/test-context.js';
+import type { TestContextFactory } from './queue/execute-test.js';
+import { OUTBOX_QUEUE, RUNS_QUEUE } from './queue/names.js';
+import { outboxProcessor } from './queue/outbox.js';
+import { Pacer } from './queue/pacer.js';
+import { Queues } from './queue/queues.js';
+import { runProcessor } from './queue/run-worker.js';
+import { AuditLog } from './store/audit.js';
+import { ConnectorStore } from './store/connectors.js';
+import { loadConnectorsFile } from './store/connectors-file.js';
+import { DeliveryStore } from './store/delivery.js';
+import { Keys } from './store/keys.js';
+import { createRedis, evictionPolicyWarning, waitReady } from './store/redis.js';
+import { RunStore } from './store/runs.js';
+import { CommandService } from './web/command-service.js';
+import { createWebServer, listen } from './web/server.js';
+
+export interface Infra {
+  config: Config;
+  logger: Logger;
+  keys: Keys;
+  redis: Redis;
+  runs: RunStore;
+  deliveries: DeliveryStore;
+  connectors: ConnectorStore;
+  audit: AuditLog;
+  queues: Queues;
+  close(): Promise<void>;
+}
+
+export async function connectInfra(config: Config, logger: Logger, role: 'web' | 'worker'): Promise<Infra> {
+  const redis = createRedis(config.redisUrl, role);
+  redis.on('error', (error) => logger.warn({ err: { message: error.message } }, 'redis connection error'));
+  await waitReady(redis);
+  const warning = await evictionPolicyWarning(redis);
+  if (warning) logger.warn(`IMPORTANT: ${warning}`);
+  const keys = new Keys(config.redisPrefix);
+  const fileSpecs = config.connectorsFile ? loadConnectorsFile(config.connectorsFile) : [];
+  const queues = new Queues(redis, config.redisPrefix);
+  return {
+    config,
+    logger,
+    keys,
+    redis,
+    runs: new RunStore(redis, keys),
+    deliveries: new DeliveryStore(redis, keys),
+    connectors: new ConnectorStore(redis, keys, fileSpecs),
+    audit: new AuditLog(redis, keys),
+    queues,
+    async close() {
+      await queues.close();
+      redis.disconnect();
+    },
+  };
+}
+
+export function createHttp(config: Config) {
+  const guard = new EgressGuard(config.egress);
+  const http = new GuardedHttpClient({ guard, defaultTimeoutMs: config.limits.requestMs });
+  return { guard, http };
+}
+
+export function testContextFactory(config: Config, deps = createHttp(config)): TestContextFactory {
+  return (target, facts) => {
+    const now = systemClock.now();
+    return {
+      target,
+      http: deps.http,
+      egress: deps.guard,
+      clock: systemClock,
+      limits: { ...DEFAULT_LIMITS, requestMs: config.limits.requestMs, totalMs: config.limits.totalMs },
+      gatewayUrl: config.atlassianApiUrl,
+      facts,
+      deadline: now + config.limits.totalMs,
+      now: () => systemClock.now(),
+    };
+  };
+}
+
+export function chatAdapters(config: Config): Partial<Record<Run['conversation']['platform'], ChatPort>> {
+  return config.slack
+    ? { slack: new SlackChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl }) }
+    : {};
+}
+
+export interface Stoppable {
+  close(): Promise<void>;
+}
+
+export async function startWorkers(infra: Infra, chat = chatAdapters(infra.config)): Promise<Stoppable> {
+  const { config, logger } = infra;
+  const connection = infra.redis;
+  const runs = new Worker(
+    RUNS_QUEUE,
+    runProcessor({
+      runs: infra.runs,
+      connectors: infra.connectors,
+      queues: infra.queues,
+      clock: systemClock,
+      env: process.env,
+      testContext: testContextFactory(config),
+      logger,
+    }),
+    {
+      connection,
+      prefix: config.redisPrefix,
+      concurrency: config.worker.concurrency,
+      lockDuration: config.worker.lockMs,
+      stalledInterval: config.worker.stalledMs,
+      maxStalledCount: 2,
+    },
+  );
+  const outbox = new Worker(
+    OUTBOX_QUEUE,
+    outboxProcessor({
+      runs: infra.runs,
+      deliveries: infra.deliveries,
+      pacer: new Pacer(connection, infra.keys),
+      chatFor: (platform) => chat[platform],
+      viewOf: (run) => runView(run),
+      logger,
+    }),
+    { connection, prefix: config.redisPrefix, concurrency: 20, lockDuration: 30_000 },
+  );
+  for (const worker of [runs, outbox]) {
+    worker.on('error', (error) => logger.warn({ err: { message: error.message } }, 'worker error'));
+    worker.on('failed', (job, error) =>
+      logger.warn({ queue: worker.name, jobId: job?.id, err: { message: error.message } }, 'job failed'),
+    );
+  }
+  return {
+    async close() {
+      await Promise.all([runs.close(), outbox.close()]);
+    },
+  };
+}
+
+export async function startWeb(infra: Infra, port: number): Promise<Stoppable & { port: number }> {
+  const { config, logger } = infra;
+  const commands = new CommandService({
+    runs: infra.runs,
+    queues: infra.queues,
+    connectors: infra.connectors,
+    audit: infra.audit,
+    policy: config.roles,
+    logger,
+  });
+  const slack = config.slack ? await createSlackApp({ ...config.slack, commands, logger }) : undefined;
+  const { server, app } = createWebServer({ ...(slack ? { slack: slack.requestListener } : {}) });
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ok = await infra.redis.ping().then(
+      () => true,
+      () => false,
+    );
+    res
+      .status(ok ? 200 : 503)
+      .type('text/plain')
+      .send(ok ? 'ready' : 'redis unavailable');
+  });
+  const bound = await listen(server, port);
+  logger.info({ port: bound }, 'web listening');
+  return {
+    port: bound,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

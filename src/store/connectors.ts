@@ -1,0 +1,75 @@
+/**
+ * Connectors: those from the connectors file (read-only) and those `/align connect` saved in Redis, plus the last
+ * result of each.
+ */
+import type { Redis } from 'ioredis';
+import type { RunState } from '../core/run.js';
+import type { ConnectorSpec } from '../core/target.js';
+import type { Keys } from './keys.js';
+
+export interface LastResult {
+  runId: string;
+  kind: string;
+  state: RunState;
+  at: number;
+  codes: string[];
+}
+
+export class ConnectorStore {
+  private readonly fromFile: Map<string, ConnectorSpec>;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    fileSpecs: ConnectorSpec[] = [],
+  ) {
+    this.fromFile = new Map(fileSpecs.map((s) => [s.name, s]));
+  }
+
+  async get(name: string): Promise<ConnectorSpec | undefined> {
+    const file = this.fromFile.get(name);
+    if (file) return file;
+    const raw = await this.redis.get(this.keys.connector(name));
+    return raw ? (JSON.parse(raw) as ConnectorSpec) : undefined;
+  }
+
+  async list(): Promise<ConnectorSpec[]> {
+    const names = await this.redis.smembers(this.keys.connectors());
+    const stored = names.length > 0 ? await this.redis.mget(names.map((n) => this.keys.connector(n))) : [];
+    const fromRedis = stored
+      .filter((r): r is string => r !== null)
+      .map((r) => JSON.parse(r) as ConnectorSpec);
+    const merged = new Map<string, ConnectorSpec>(fromRedis.map((s) => [s.name, s]));
+    for (const [name, spec] of this.fromFile) merged.set(name, spec);
+    return [...merged.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  isFromFile(name: string): boolean {
+    return this.fromFile.has(name);
+  }
+
+  async save(spec: ConnectorSpec): Promise<void> {
+    if (this.fromFile.has(spec.name))
+      throw new Error(`connector ${spec.name} is managed in the connectors file`);
+    const stored: ConnectorSpec = { ...spec, source: 'redis' };
+    await this.redis
+      .multi()
+      .set(this.keys.connector(spec.name), JSON.stringify(stored))
+      .sadd(this.keys.connectors(), spec.name)
+      .exec();
+  }
+
+  async setLastResult(name: string, result: LastResult): Promise<void> {
+    await this.redis.set(`${this.keys.connector(name)}:last`, JSON.stringify(result));
+  }
+
+  async lastResults(names: string[]): Promise<Map<string, LastResult>> {
+    if (names.length === 0) return new Map();
+    const raw = await this.redis.mget(names.map((n) => `${this.keys.connector(n)}:last`));
+    const out = new Map<string, LastResult>();
+    raw.forEach((r, i) => {
+      if (r) out.set(names[i]!, JSON.parse(r) as LastResult);
+    });
+    return out;
+  }
+}

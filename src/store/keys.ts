@@ -1,0 +1,27 @@
+/** Redis key names, all under one prefix so tests and deployments can share a server. */
+export class Keys {
+  constructor(readonly prefix: string) {}
+
+  run(id: string): string {
+    return `${this.prefix}:run:${id}`;
+  }
+  runsByConnector(name: string): string {
+    return `${this.prefix}:runs:connector:${name}`;
+  }
+  delivery(runId: string): string {
+    return `${this.prefix}:delivery:${runId}`;
+  }
+  pace(kind: 'post' | 'update', target: string): string {
+    return `${this.prefix}:pace:${kind}:${target}`;
+  }
+  connector(name: string): string {
+    return `${this.prefix}:connector:${name}`;
+  }
+  connectors(): string {
+    return `${this.prefix}:connectors`;
+  }
+  /** Everything this prefix owns, for cleanup in tests. */
+  pattern(): string {
+    return `${this.prefix}:*`;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Run records. The worker that holds the run's job is the only writer after creation; the outbox keeps what it
+ * delivered apart (store/delivery.ts), so the two never overwrite each other.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Run } from '../core/run.js';
+import type { Keys } from './keys.js';
+
+const RUN_TTL_S = 30 * 24 * 3600;
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+export function newRunId(): string {
+  const bytes = randomBytes(10);
+  return `r-${Array.from(bytes, (b) => ALPHABET[b % ALPHABET.length]).join('')}`;
+}
+
+export class RunStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  /** Writes a new run; false if the id exists. */
+  async create(run: Run): Promise<boolean> {
+    const ok = await this.redis
+      .multi()
+      .set(this.keys.run(run.id), JSON.stringify(run), 'EX', RUN_TTL_S, 'NX')
+      .zadd(this.keys.runsByConnector(run.connector), run.createdAt, run.id)
+      .exec();
+    return ok?.[0]?.[1] === 'OK';
+  }
+
+  async get(id: string): Promise<Run | undefined> {
+    const raw = await this.redis.get(this.keys.run(id));
+    return raw ? (JSON.parse(raw) as Run) : undefined;
+  }
+
+  async save(run: Run): Promise<void> {
+    run.updatedAt = Date.now();
+    await this.redis.set(this.keys.run(run.id), JSON.stringify(run), 'EX', RUN_TTL_S);
+  }
+
+  async recentIds(connector: string, limit = 20): Promise<string[]> {
+    return this.redis.zrevrange(this.keys.runsByConnector(connector), 0, limit - 1);
+  }
+}

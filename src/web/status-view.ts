@@ -1,0 +1,53 @@
+/** `/align list` and `/align status`: connectors with their last result, as a message view. */
+import type { ConnectorSpec } from '../core/target.js';
+import type { Block, Inline, MessageView } from '../core/view.js';
+import type { LastResult } from '../store/connectors.js';
+
+const ICON: Record<string, string> = { succeeded: '✅', failed: '❌', cancelled: '🚫', expired: '⌛' };
+
+export function listView(
+  specs: ConnectorSpec[],
+  last: Map<string, LastResult>,
+  now = Date.now(),
+): MessageView {
+  if (specs.length === 0) {
+    const text = 'No connectors yet. Add them to the connectors file, or set one up with /align connect.';
+    return { text, blocks: [{ type: 'text', text: [text] }] };
+  }
+  const lines: Inline[] = [];
+  for (const spec of specs.slice(0, 100)) {
+    const result = last.get(spec.name);
+    const icon = result ? (ICON[result.state] ?? '🔄') : '▫️';
+    const when = result ? ` · ${result.kind} ${result.state} ${ago(now - result.at)}` : ' · never tested';
+    const codes = result && result.codes.length > 0 ? ` · ${result.codes.slice(0, 4).join(', ')}` : '';
+    if (lines.length > 0) lines.push('\n');
+    lines.push(
+      `${icon} `,
+      { b: spec.name },
+      ` — ${hostOf(spec.jira.url)} (${spec.jira.kind}, ${spec.auth})${when}${codes}`,
+    );
+  }
+  const blocks: Block[] = [
+    { type: 'text', text: [{ b: `${specs.length} connector${specs.length === 1 ? '' : 's'}` }] },
+    { type: 'text', text: lines },
+  ];
+  if (specs.length > 100) blocks.push({ type: 'context', text: [`…and ${specs.length - 100} more.`] });
+  return { text: `${specs.length} connectors`, blocks };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+export function ago(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 90) return `${s}s ago`;
+  const m = Math.round(s / 60);
+  if (m < 90) return `${m}m ago`;
+  const h = Math.round(m / 60);
+  return h < 48 ? `${h}h ago` : `${Math.round(h / 24)}d ago`;
+}

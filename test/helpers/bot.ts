@@ -1,0 +1,145 @@
+/**
+ * A whole bot in this process against real Redis and the simulators: web (Bolt on a real port) and workers, with
+ * the Slack simulator sending signed requests to it and the Jira simulator behind pinned host names.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { type Config, loadConfig } from '../../src/config.js';
+import { PROJECT_PERMISSIONS } from '../../src/core/runbooks/test-jira.js';
+import { createLogger } from '../../src/logger.js';
+import { JiraSim } from '../../src/sandbox/jira-sim.js';
+import type { JiraSite } from '../../src/sandbox/jira-site.js';
+import { SlackSim } from '../../src/sandbox/slack-sim.js';
+import { connectInfra, type Infra, type Stoppable, startWeb, startWorkers } from '../../src/services.js';
+import { deleteKeys, REDIS_URL } from './redis.js';
+
+export const ADMIN = 'UADMIN';
+export const OPERATOR = 'UOPER';
+export const CHANNEL = 'CTEST';
+
+export interface BotHarness {
+  slack: SlackSim;
+  jira: JiraSim;
+  config: Config;
+  web?: Infra;
+  worker?: Infra;
+  port: number;
+  connectorsFile: string;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface ConnectorInput {
+  name: string;
+  host: string;
+  email?: string;
+  token?: string;
+  project?: string;
+  setup?: (site: JiraSite) => void;
+}
+
+/** A Jira Cloud site with a healthy service account; returns the connectors-file entry and the token variable. */
+export function addHealthySite(jira: JiraSim, input: ConnectorInput, env: Record<string, string>) {
+  const site = jira.addSite({ host: input.host, baseUrl: jira.siteUrl(input.host) });
+  const token = input.token ?? `tok-${input.name}-${Math.random().toString(36).slice(2)}`;
+  const email = input.email ?? `svc@${input.name}.example`;
+  const account = site.addAccount({ email, token, accountType: 'app', appType: 'service' });
+  const project = input.project ?? 'ALIGN';
+  site.addProject(project);
+  site.grantAll(account, project, PROJECT_PERMISSIONS);
+  input.setup?.(site);
+  const variable = `T_${input.name.toUpperCase().replace(/-/g, '_')}_TOKEN`;
+  env[variable] = token;
+  process.env[variable] = token;
+  return {
+    site,
+    account,
+    token,
+    entry: {
+      name: input.name,
+      jira: jira.siteUrl(input.host),
+      kind: 'cloud',
+      auth: 'basic',
+      email,
+      project,
+      secrets: { jira: { env: variable } },
+    },
+  };
+}
+
+export function botEnv(
+  prefix: string,
+  slack: SlackSim,
+  jira: JiraSim,
+  connectorsFile: string,
+  extra: Record<string, string> = {},
+) {
+  return {
+    REDIS_URL,
+    ALIGN_BOT_REDIS_PREFIX: prefix,
+    SLACK_SIGNING_SECRET: slack.signingSecret,
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_API_URL: slack.apiUrl,
+    ALIGN_BOT_CONNECTORS_FILE: connectorsFile,
+    ALIGN_BOT_RESOLVE: `*.atlassian.net=127.0.0.1,${jira.gatewayHost}=127.0.0.1`,
+    ALIGN_BOT_ATLASSIAN_API_URL: jira.gatewayUrl,
+    ALIGN_BOT_ADMINS: ADMIN,
+    ALIGN_BOT_OPERATORS: OPERATOR,
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    ...extra,
+  };
+}
+
+export function writeConnectors(entries: unknown[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'align-bot-'));
+  const file = join(dir, 'connectors.yaml');
+  writeFileSync(file, stringify({ connectors: entries }));
+  return file;
+}
+
+export async function startBot(options: {
+  prefix: string;
+  connectors: ConnectorInput[];
+  web?: boolean;
+  workers?: boolean;
+  env?: Record<string, string>;
+}): Promise<BotHarness> {
+  const slack = await new SlackSim().start();
+  const jira = await new JiraSim().start();
+  const env: Record<string, string> = {};
+  const entries = options.connectors.map((c) => addHealthySite(jira, c, env).entry);
+  const connectorsFile = writeConnectors(entries);
+  const allEnv = botEnv(options.prefix, slack, jira, connectorsFile, options.env);
+  const config = loadConfig(allEnv as NodeJS.ProcessEnv);
+  const logger = createLogger('silent');
+  const stack: Stoppable[] = [];
+  const harness: BotHarness = {
+    slack,
+    jira,
+    config,
+    port: 0,
+    connectorsFile,
+    env: { ...allEnv, ...env },
+    stop: async () => undefined,
+  };
+  if (options.workers !== false) {
+    harness.worker = await connectInfra(config, logger, 'worker');
+    stack.push(harness.worker, await startWorkers(harness.worker));
+  }
+  if (options.web !== false) {
+    harness.web = await connectInfra(config, logger, 'web');
+    const web = await startWeb(harness.web, 0);
+    stack.push(harness.web, web);
+    harness.port = web.port;
+    slack.botUrl = `http://127.0.0.1:${web.port}/slack/events`;
+  }
+  harness.stop = async () => {
+    for (const item of stack.reverse()) await item.close().catch(() => undefined);
+    await Promise.all([slack.stop(), jira.stop()]);
+    await deleteKeys(options.prefix);
+  };
+  return harness;
+}
