@@ -43,6 +43,17 @@ export interface SimProject {
   name: string;
 }
 
+/** An application link (Jira → Jira Align) with its incoming OAuth 1.0a consumer, as set in steps 9–15. */
+export interface SimAppLink {
+  id: string;
+  name: string;
+  /** The Jira Align URL entered at step 9. */
+  rpcUrl: string;
+  displayUrl: string;
+  /** Incoming authentication (steps 13–14): consumer key and public key (SPKI PEM or bare base64). */
+  consumer?: { key: string; name: string; publicKey: string };
+}
+
 export interface SiteOptions {
   host: string;
   kind?: 'cloud' | 'datacenter';
@@ -66,6 +77,8 @@ export class JiraSite {
   latencyMs = 0;
   /** With the 'clock-skew' fault: the Date header is off by this much. */
   clockSkewMs = 10 * 60_000;
+  /** Application links; their incoming consumers are what the OAuth provider knows. */
+  appLinks: SimAppLink[] = [];
   /** Counts requests per path, for tests that assert what was called. */
   readonly hits = new Map<string, number>();
 
@@ -100,6 +113,17 @@ export class JiraSite {
   /** Grants every permission a two-way sync needs in `key`. */
   grantAll(account: SimAccount, key: string, permissions: readonly string[]): void {
     account.projectPermissions[key] = [...permissions];
+  }
+
+  addAppLink(rpcUrl: string, name = 'Jira Align'): SimAppLink {
+    const link: SimAppLink = { id: randomUUID(), name, rpcUrl, displayUrl: rpcUrl };
+    this.appLinks.push(link);
+    return link;
+  }
+
+  /** The incoming consumer registered under `key` on any application link. */
+  consumerByKey(key: string): SimAppLink['consumer'] | undefined {
+    return this.appLinks.find((l) => l.consumer?.key === key)?.consumer;
   }
 
   /** Basic email:token on the site URL; scoped tokens only through the gateway. */
