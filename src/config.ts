@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_ALLOWED_HOSTS, parseResolveList } from './atlassian/egress.js';
+import { type MasterKey, parseMasterKeys } from './store/vault.js';
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG';
@@ -57,6 +58,19 @@ const schema = z.object({
   ALIGN_BOT_LOCK_MS: ms(30_000),
   ALIGN_BOT_STALLED_MS: ms(30_000),
   ALIGN_BOT_PUBLIC_URL: httpUrl.optional(),
+  ALIGN_BOT_MASTER_KEY: z.string().min(1).optional(),
+  ALIGN_BOT_ALLOW_SELF_APPROVAL: bool,
+  ALIGN_BOT_ALLOW_CHAT_SECRETS: bool,
+  ALIGN_BOT_APPROVAL_TTL_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(30 * 60_000),
+  ALIGN_BOT_PROMPT_TTL_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(4 * 3600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -71,6 +85,9 @@ const FIXES: Record<string, string> = {
   ALIGN_BOT_ATLASSIAN_API_URL: 'leave it unset (https://api.atlassian.com) or give a simulator’s URL',
   ALIGN_BOT_REDIS_PREFIX: 'use letters, digits, - and _ only',
   LOG_LEVEL: 'use one of fatal, error, warn, info, debug, trace, silent',
+  ALIGN_BOT_MASTER_KEY:
+    'generate one with: openssl rand -base64 32 (optionally "kid:" in front; several comma-separated for rotation)',
+  ALIGN_BOT_PUBLIC_URL: 'the https:// address where people reach this bot (used in secret-form links)',
 };
 
 export interface Config {
@@ -88,6 +105,10 @@ export interface Config {
   limits: { requestMs: number; totalMs: number };
   worker: { concurrency: number; lockMs: number; stalledMs: number };
   publicUrl?: string;
+  masterKeys: MasterKey[];
+  approvals: { allowSelfApproval: boolean; ttlMs: number };
+  promptTtlMs: number;
+  allowChatSecrets: boolean;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -121,6 +142,12 @@ function toConfig(e: z.infer<typeof schema>): Config {
       `ALIGN_BOT_CONNECTORS_FILE: ${e.ALIGN_BOT_CONNECTORS_FILE} does not exist — fix the path or unset it`,
     );
   }
+  let masterKeys: MasterKey[] = [];
+  try {
+    masterKeys = e.ALIGN_BOT_MASTER_KEY ? parseMasterKeys(e.ALIGN_BOT_MASTER_KEY) : [];
+  } catch (error) {
+    problems.push(`ALIGN_BOT_MASTER_KEY: ${(error as Error).message} — ${FIXES.ALIGN_BOT_MASTER_KEY}`);
+  }
   let resolve: Record<string, string> = {};
   try {
     resolve = parseResolveList(e.ALIGN_BOT_RESOLVE);
@@ -153,6 +180,10 @@ function toConfig(e: z.infer<typeof schema>): Config {
       stalledMs: e.ALIGN_BOT_STALLED_MS,
     },
     ...(e.ALIGN_BOT_PUBLIC_URL ? { publicUrl: e.ALIGN_BOT_PUBLIC_URL.replace(/\/+$/, '') } : {}),
+    masterKeys,
+    approvals: { allowSelfApproval: e.ALIGN_BOT_ALLOW_SELF_APPROVAL, ttlMs: e.ALIGN_BOT_APPROVAL_TTL_MS },
+    promptTtlMs: e.ALIGN_BOT_PROMPT_TTL_MS,
+    allowChatSecrets: e.ALIGN_BOT_ALLOW_CHAT_SECRETS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -24,11 +24,16 @@ import { runProcessor } from './queue/run-worker.js';
 import { AuditLog } from './store/audit.js';
 import { ConnectorStore } from './store/connectors.js';
 import { loadConnectorsFile } from './store/connectors-file.js';
+import { DecisionStore } from './store/decisions.js';
 import { DeliveryStore } from './store/delivery.js';
+import { FormStore } from './store/forms.js';
 import { Keys } from './store/keys.js';
 import { createRedis, evictionPolicyWarning, waitReady } from './store/redis.js';
 import { RunStore } from './store/runs.js';
+import { Vault } from './store/vault.js';
+import { ActionService } from './web/action-service.js';
 import { CommandService } from './web/command-service.js';
+import { secretFormRouter } from './web/secret-form.js';
 import { createWebServer, listen } from './web/server.js';
 
 export interface Infra {
@@ -41,6 +46,9 @@ export interface Infra {
   connectors: ConnectorStore;
   audit: AuditLog;
   queues: Queues;
+  decisions: DecisionStore;
+  forms: FormStore;
+  vault?: Vault;
   close(): Promise<void>;
 }
 
@@ -63,6 +71,9 @@ export async function connectInfra(config: Config, logger: Logger, role: 'web' |
     connectors: new ConnectorStore(redis, keys, fileSpecs),
     audit: new AuditLog(redis, keys),
     queues,
+    decisions: new DecisionStore(redis, keys),
+    forms: new FormStore(redis, keys),
+    ...(config.masterKeys.length > 0 ? { vault: new Vault(redis, keys, config.masterKeys) } : {}),
     async close() {
       await queues.close();
       redis.disconnect();
@@ -112,9 +123,14 @@ export async function startWorkers(infra: Infra, chat = chatAdapters(infra.confi
       runs: infra.runs,
       connectors: infra.connectors,
       queues: infra.queues,
+      decisions: infra.decisions,
+      audit: infra.audit,
+      ...(infra.vault ? { vault: infra.vault, storedSecret: (id: string) => infra.vault!.get(id) } : {}),
       clock: systemClock,
       env: process.env,
       testContext: testContextFactory(config),
+      promptTtlMs: config.promptTtlMs,
+      approvalTtlMs: config.approvals.ttlMs,
       logger,
     }),
     {
@@ -158,11 +174,39 @@ export async function startWeb(infra: Infra, port: number): Promise<Stoppable & 
     queues: infra.queues,
     connectors: infra.connectors,
     audit: infra.audit,
+    decisions: infra.decisions,
     policy: config.roles,
     logger,
   });
-  const slack = config.slack ? await createSlackApp({ ...config.slack, commands, logger }) : undefined;
+  const publicUrl = { value: config.publicUrl ?? `http://localhost:${port}` };
+  const actions = new ActionService({
+    runs: infra.runs,
+    decisions: infra.decisions,
+    forms: infra.forms,
+    queues: infra.queues,
+    audit: infra.audit,
+    roles: config.roles,
+    approvals: { approvers: config.roles.approvers, allowSelfApproval: config.approvals.allowSelfApproval },
+    get publicUrl() {
+      return publicUrl.value;
+    },
+    logger,
+  });
+  const slack = config.slack
+    ? await createSlackApp({ ...config.slack, commands, actions, logger })
+    : undefined;
   const { server, app } = createWebServer({ ...(slack ? { slack: slack.requestListener } : {}) });
+  app.use(
+    secretFormRouter({
+      forms: infra.forms,
+      ...(infra.vault ? { vault: infra.vault } : {}),
+      decisions: infra.decisions,
+      queues: infra.queues,
+      audit: infra.audit,
+      logger,
+      secureCookies: (config.publicUrl ?? '').startsWith('https:'),
+    }),
+  );
   app.get('/healthz', (_req, res) => {
     res.type('text/plain').send('ok');
   });
@@ -177,6 +221,11 @@ export async function startWeb(infra: Infra, port: number): Promise<Stoppable & 
       .send(ok ? 'ready' : 'redis unavailable');
   });
   const bound = await listen(server, port);
+  if (!config.publicUrl) publicUrl.value = `http://localhost:${bound}`;
+  if (!infra.vault)
+    logger.warn(
+      'ALIGN_BOT_MASTER_KEY is not set: connect and rotate cannot take credentials through the secret form.',
+    );
   logger.info({ port: bound }, 'web listening');
   return {
     port: bound,

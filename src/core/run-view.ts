@@ -3,6 +3,7 @@
  * diagnosis. Runbooks with prompts (connect, rotate) add their own replies through `extraReplies`.
  */
 import { diagnosis } from './diagnosis.js';
+import { promptMessage } from './guided-view.js';
 import { isTerminal, type Run, type RunState, type StepRecord } from './run.js';
 import type { Block, ChecklistItem, Inline, MessageView, ReplyView, RunView } from './view.js';
 
@@ -27,7 +28,36 @@ const STATE_ICON: Record<RunState, string> = {
 };
 
 export function runView(run: Run, extraReplies: ReplyView[] = []): RunView {
-  return { root: rootMessage(run), replies: [...failureReplies(run), ...extraReplies] };
+  return { root: rootMessage(run), replies: [...stepReplies(run), ...extraReplies] };
+}
+
+/** Per step, in order: its failure notes and asks by attempt (guided runs), or its failure (test runs). */
+function stepReplies(run: Run): ReplyView[] {
+  const replies: ReplyView[] = [];
+  for (const step of run.steps) {
+    const notes = (run.failures ?? []).filter((f) => f.stepId === step.id);
+    const attempts = new Set([...notes.map((n) => n.attempt), ...(step.prompts ?? []).map((p) => p.attempt)]);
+    for (const attempt of [...attempts].sort((a, b) => a - b)) {
+      for (const note of notes.filter((n) => n.attempt === attempt)) {
+        replies.push({
+          key: note.key,
+          message: failureMessage({
+            id: note.stepId,
+            title: note.title,
+            status: 'fail',
+            code: note.code,
+            ...(note.detail ? { detail: note.detail } : {}),
+          }),
+        });
+      }
+      const prompt = step.prompts?.find((p) => p.attempt === attempt);
+      if (prompt)
+        replies.push({ key: `step:${step.id}:${attempt}`, message: promptMessage(run, step, prompt) });
+    }
+    if (step.status === 'fail' && step.code)
+      replies.push({ key: `fail:${step.id}`, message: failureMessage(step) });
+  }
+  return replies;
 }
 
 export function runTitle(run: Run): string {
@@ -74,12 +104,6 @@ export function summarize(steps: StepRecord[]): string {
     .filter(([n]) => n > 0)
     .map(([n, label]) => `${n} ${label}`)
     .join(', ');
-}
-
-function failureReplies(run: Run): ReplyView[] {
-  return run.steps
-    .filter((s) => s.status === 'fail' && s.code)
-    .map((step) => ({ key: `fail:${step.id}`, message: failureMessage(step) }));
 }
 
 export function failureMessage(step: StepRecord): MessageView {

@@ -2,6 +2,7 @@
  * The Run: persisted before any work starts, advanced step by step by a worker, drawn by the chat renderers.
  */
 import type { DiagnosisCode } from './diagnosis.js';
+import type { Prompt } from './runbooks/guided.js';
 
 export const RUN_KINDS = ['test', 'connect', 'rotate', 'report'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
@@ -20,6 +21,26 @@ export interface StepRecord {
   detail?: string;
   startedAt?: number;
   endedAt?: number;
+  /** Guided steps: which ask is current (a retry asks again), until when it waits, and each ask's outcome. */
+  attempt?: number;
+  deadline?: number;
+  prompts?: PromptRecord[];
+}
+
+export interface PromptRecord {
+  attempt: number;
+  prompt: Prompt;
+  resolution?: { kind: string; by?: string; at: number };
+}
+
+/** A failed verification that did not end the run (the person fixes it and checks again). */
+export interface FailureNote {
+  key: string;
+  stepId: string;
+  attempt: number;
+  title: string;
+  code: DiagnosisCode;
+  detail?: string;
 }
 
 export interface Person {
@@ -60,6 +81,7 @@ export interface Run {
   params: Record<string, unknown>;
   /** Non-secret facts later steps need (cloud id, account id, …), so a resumed run does not repeat work. */
   facts: Record<string, unknown>;
+  failures?: FailureNote[];
 }
 
 export function isTerminal(state: RunState): boolean {

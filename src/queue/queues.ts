@@ -48,6 +48,12 @@ export class Queues {
     );
   }
 
+  /** Wakes a parked run so it reads the decision now; a run that is not parked reads it at its next step. */
+  async wake(runId: string): Promise<void> {
+    const job = await this.runs.getJob(runId);
+    await job?.promote().catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.runs.close(), this.outbox.close()]);
   }

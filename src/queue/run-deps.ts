@@ -1,9 +1,13 @@
 /** What run executors need, injected by the composition root (src/services.ts). */
 import type { Logger } from 'pino';
 import type { Clock } from '../core/ports.js';
+import type { KeyInspection } from '../core/runbooks/guided.js';
+import type { AuditLog } from '../store/audit.js';
 import type { ConnectorStore } from '../store/connectors.js';
+import type { DecisionStore } from '../store/decisions.js';
 import type { RunStore } from '../store/runs.js';
 import type { StoredSecretReader } from '../store/secret-sources.js';
+import type { Vault } from '../store/vault.js';
 import type { TestContextFactory } from './execute-test.js';
 import type { Queues } from './queues.js';
 
@@ -11,9 +15,15 @@ export interface RunDeps {
   runs: RunStore;
   connectors: ConnectorStore;
   queues: Queues;
+  decisions: DecisionStore;
+  audit: AuditLog;
+  vault?: Vault;
   clock: Clock;
   env: NodeJS.ProcessEnv;
   storedSecret?: StoredSecretReader;
   testContext: TestContextFactory;
+  inspectKey?: (text: string) => KeyInspection;
+  promptTtlMs?: number;
+  approvalTtlMs?: number;
   logger: Logger;
 }

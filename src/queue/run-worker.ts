@@ -1,15 +1,18 @@
 /**
- * The runs queue's processor: one job per run (jobId = run id). Loads the run, and hands it to its kind's
+ * The runs queue's processor: one job per run (jobId = run id). Loads the run and hands it to its kind's
  * executor, which continues at the first unfinished step.
  */
 import type { Job } from 'bullmq';
-import { isTerminal } from '../core/run.js';
+import { isTerminal, type Run } from '../core/run.js';
+import { rotateSteps } from '../core/runbooks/rotate.js';
+import { executeGuided } from './execute-guided.js';
 import { executeTest } from './execute-test.js';
+import { guidedContext } from './guided-context.js';
 import type { RunJob } from './names.js';
 import type { RunDeps } from './run-deps.js';
 
 export function runProcessor(deps: RunDeps) {
-  return async (job: Job<RunJob>, _token?: string): Promise<void> => {
+  return async (job: Job<RunJob>, token?: string): Promise<void> => {
     const run = await deps.runs.get(job.data.runId);
     if (!run) {
       deps.logger.warn({ runId: job.data.runId }, 'run record missing; dropping job');
@@ -18,10 +21,23 @@ export function runProcessor(deps: RunDeps) {
     if (isTerminal(run.state)) return;
     switch (run.kind) {
       case 'test':
-        await executeTest(run, deps);
-        return;
+        return executeTest(run, deps);
+      case 'rotate':
+        return executeRotate(run, job, token, deps);
       default:
         deps.logger.error({ runId: run.id, kind: run.kind }, 'no executor for this run kind');
     }
   };
+}
+
+async function executeRotate(run: Run, job: Job, token: string | undefined, deps: RunDeps): Promise<void> {
+  const existing = await deps.connectors.get(run.connector);
+  if (!existing) {
+    run.state = 'failed';
+    run.facts.note = `Connector "${run.connector}" no longer exists.`;
+    await deps.runs.save(run);
+    await deps.queues.requestSync(run.id);
+    return;
+  }
+  await executeGuided(run, rotateSteps(), guidedContext(run, existing, deps), job, token, deps);
 }

@@ -327,7 +327,7 @@ export class SlackSim {
     return this.deliver(body, input.timestamp);
   }
 
-  /** Sends a block_actions payload for a button in a stored message. */
+  /** Sends a block_actions payload for a button in a stored message; `responseId` keys what the bot answers. */
   async clickButton(input: {
     channel: string;
     ts: string;
@@ -337,19 +337,31 @@ export class SlackSim {
     userName?: string;
   }) {
     const message = this.messages.find((m) => m.channel === input.channel && m.ts === input.ts);
+    const responseId = randomBytes(6).toString('hex');
     const payload = {
       type: 'block_actions',
       team: { id: this.teamId, domain: 'sandbox' },
-      user: { id: input.userId, username: input.userName ?? input.userId, team_id: this.teamId },
+      user: {
+        id: input.userId,
+        username: input.userName ?? input.userId,
+        name: input.userName ?? input.userId,
+        team_id: this.teamId,
+      },
       api_app_id: 'ASANDBOX',
       token: 'legacy-verification-token',
       container: { type: 'message', message_ts: input.ts, channel_id: input.channel, is_ephemeral: false },
       trigger_id: `${Date.now()}.${randomBytes(4).toString('hex')}`,
       channel: { id: input.channel, name: 'align-sandbox' },
       message: message
-        ? { ts: message.ts, text: message.text, blocks: message.blocks, thread_ts: message.threadTs }
+        ? {
+            type: 'message',
+            ts: message.ts,
+            text: message.text,
+            blocks: message.blocks,
+            thread_ts: message.threadTs,
+          }
         : undefined,
-      response_url: `${this.url}/response/${randomBytes(6).toString('hex')}`,
+      response_url: `${this.url}/response/${responseId}`,
       actions: [
         {
           type: 'button',
@@ -362,7 +374,19 @@ export class SlackSim {
       ],
       state: { values: {} },
     };
-    return this.deliver(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+    const answer = await this.deliver(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+    return { ...answer, responseId };
+  }
+
+  /** What the bot sent to a response_url (ephemeral answers to a click), waiting briefly for it. */
+  async responseFor(responseId: string, timeoutMs = 5000): Promise<unknown> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const found = this.responses.find((r) => r.id === responseId);
+      if (found) return found.body;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return undefined;
   }
 
   /** Posts a signed form body to the bot; returns status, parsed body and latency. */

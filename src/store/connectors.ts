@@ -28,9 +28,28 @@ export class ConnectorStore {
 
   async get(name: string): Promise<ConnectorSpec | undefined> {
     const file = this.fromFile.get(name);
-    if (file) return file;
+    if (file) return this.withOverride(file);
     const raw = await this.redis.get(this.keys.connector(name));
     return raw ? (JSON.parse(raw) as ConnectorSpec) : undefined;
+  }
+
+  /** A file connector whose credential was rotated: the file stays as written, Redis holds the newer credential. */
+  private async withOverride(spec: ConnectorSpec): Promise<ConnectorSpec> {
+    const raw = await this.redis.get(`${this.keys.connector(spec.name)}:override`);
+    if (!raw) return spec;
+    const override = JSON.parse(raw) as Pick<ConnectorSpec, 'secrets' | 'tokenExpiresAt' | 'auth'>;
+    return { ...spec, ...override, secrets: { ...spec.secrets, ...override.secrets } };
+  }
+
+  /** After a rotation: file connectors get an override, Redis connectors are saved whole. */
+  async saveCredential(spec: ConnectorSpec): Promise<void> {
+    if (!this.fromFile.has(spec.name)) return this.save(spec);
+    const override = {
+      auth: spec.auth,
+      secrets: spec.secrets,
+      ...(spec.tokenExpiresAt ? { tokenExpiresAt: spec.tokenExpiresAt } : {}),
+    };
+    await this.redis.set(`${this.keys.connector(spec.name)}:override`, JSON.stringify(override));
   }
 
   async list(): Promise<ConnectorSpec[]> {
@@ -40,7 +59,7 @@ export class ConnectorStore {
       .filter((r): r is string => r !== null)
       .map((r) => JSON.parse(r) as ConnectorSpec);
     const merged = new Map<string, ConnectorSpec>(fromRedis.map((s) => [s.name, s]));
-    for (const [name, spec] of this.fromFile) merged.set(name, spec);
+    for (const [name, spec] of this.fromFile) merged.set(name, await this.withOverride(spec));
     return [...merged.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 

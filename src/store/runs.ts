@@ -41,6 +41,23 @@ export class RunStore {
     await this.redis.set(this.keys.run(run.id), JSON.stringify(run), 'EX', RUN_TTL_S);
   }
 
+  /** One connect or rotate per connector at a time: returns the run already holding it, or undefined. */
+  async claimActive(kind: string, connector: string, runId: string): Promise<string | undefined> {
+    const key = `${this.keys.prefix}:active:${kind}:${connector}`;
+    const ok = await this.redis.set(key, runId, 'EX', RUN_TTL_S, 'NX');
+    if (ok === 'OK') return undefined;
+    const holder = await this.redis.get(key);
+    const run = holder ? await this.get(holder) : undefined;
+    if (run && !['succeeded', 'failed', 'cancelled', 'expired'].includes(run.state)) return holder!;
+    await this.redis.set(key, runId, 'EX', RUN_TTL_S);
+    return undefined;
+  }
+
+  async releaseActive(kind: string, connector: string, runId: string): Promise<void> {
+    const key = `${this.keys.prefix}:active:${kind}:${connector}`;
+    if ((await this.redis.get(key)) === runId) await this.redis.del(key);
+  }
+
   async recentIds(connector: string, limit = 20): Promise<string[]> {
     return this.redis.zrevrange(this.keys.runsByConnector(connector), 0, limit - 1);
   }

@@ -3,11 +3,29 @@
  * Jira or Jira Align, and everything it awaits is bounded, so the answer comes well within Slack's 3 seconds.
  */
 import type { Logger } from 'pino';
-import { denialText, hasRole, type Principal, type RolePolicy, requiredRole } from '../core/authz.js';
+import {
+  denialText,
+  hasRole,
+  isAdmin,
+  type Principal,
+  type RolePolicy,
+  requiredRole,
+} from '../core/authz.js';
 import { type Command, helpText, parseCommand, USAGE, UsageError } from '../core/commands.js';
-import type { Conversation, Person, Run, RunKind } from '../core/run.js';
+import { type Conversation, isTerminal, type Person, type Run, type RunKind } from '../core/run.js';
+import { ROTATE_RUNBOOK_VERSION } from '../core/runbooks/rotate.js';
 import { TEST_RUNBOOK_VERSION } from '../core/runbooks/test.js';
-import type { MessageView } from '../core/view.js';
+import type { DecisionStore } from '../store/decisions.js';
+import { auditView } from './audit-view.js';
+
+const RUNBOOK_VERSIONS: Record<RunKind, number> = {
+  test: TEST_RUNBOOK_VERSION,
+  rotate: ROTATE_RUNBOOK_VERSION,
+  connect: 1,
+  report: 1,
+};
+
+import { type Inline, type MessageView, plain } from '../core/view.js';
 import type { Queues } from '../queue/queues.js';
 import type { AuditLog } from '../store/audit.js';
 import type { ConnectorStore } from '../store/connectors.js';
@@ -26,6 +44,7 @@ export interface CommandDeps {
   queues: Queues;
   connectors: ConnectorStore;
   audit: AuditLog;
+  decisions: DecisionStore;
   policy: RolePolicy;
   logger: Logger;
   /** Bounds every Redis call on this path. */
@@ -76,6 +95,19 @@ export class CommandService {
       case 'list':
       case 'status':
         return this.bounded(this.statusView(command.verb === 'status' ? command.name : undefined));
+      case 'rotate':
+        return this.startNamed(
+          'rotate',
+          command.name,
+          { name: command.name, ...(command.auth ? { auth: command.auth } : {}) },
+          request,
+        );
+      case 'cancel':
+        return this.cancel(command.runId, request);
+      case 'audit':
+        return this.bounded(
+          this.deps.audit.recent({ ...(command.name ? { connector: command.name } : {}), limit: 20 }),
+        ).then((entries) => auditView(entries, command.name));
       default:
         return say(`/align ${command.verb} is not available in this version yet. /align help lists what is.`);
     }
@@ -92,6 +124,32 @@ export class CommandService {
     return this.startRun(kind, name, params, request);
   }
 
+  private async cancel(runId: string, request: CommandRequest): Promise<MessageView> {
+    const run = await this.bounded(this.deps.runs.get(runId));
+    if (!run) return say(`No run ${runId}.`);
+    if (isTerminal(run.state)) return say(`Run ${runId} has already ended (${run.state}).`);
+    const who: Principal = {
+      id: request.user.id,
+      ...(request.user.groups ? { groups: request.user.groups } : {}),
+    };
+    if (run.requestedBy.id !== who.id && !isAdmin(this.deps.policy, who)) {
+      void this.deps.audit
+        .append({ actor: who.id, action: 'cancel', outcome: 'denied', connector: run.connector, runId })
+        .catch(() => undefined);
+      return say([
+        '🔒 Only ',
+        { user: run.requestedBy.id },
+        ' (who started it) or an Align Bot admin can cancel this run.',
+      ]);
+    }
+    await this.bounded(this.deps.decisions.requestCancel(runId, who.id));
+    await this.bounded(this.deps.queues.wake(runId));
+    void this.deps.audit
+      .append({ actor: who.id, action: 'cancel', outcome: 'ok', connector: run.connector, runId })
+      .catch(() => undefined);
+    return say(`Cancelling ${runId} (${run.kind} ${run.connector}).`);
+  }
+
   private async startRun(
     kind: RunKind,
     connector: string,
@@ -105,7 +163,7 @@ export class CommandService {
       connector,
       requestedBy: request.user,
       conversation: request.conversation,
-      runbookVersion: TEST_RUNBOOK_VERSION,
+      runbookVersion: RUNBOOK_VERSIONS[kind],
       steps: [],
       state: 'queued',
       createdAt: now,
@@ -113,6 +171,13 @@ export class CommandService {
       params,
       facts: {},
     };
+    if (kind !== 'test') {
+      const active = await this.bounded(this.deps.runs.claimActive(kind, connector, run.id));
+      if (active)
+        return say(
+          `A ${kind} of ${connector} is already running: ${active}. Finish or /align cancel ${active} first.`,
+        );
+    }
     await this.bounded(this.deps.runs.create(run));
     await this.deps.queues.enqueueRun(run.id, this.deps.timeoutMs);
     void this.deps.audit
@@ -139,8 +204,9 @@ function connectorOf(command: Command): { connector?: string } {
   return 'name' in command && typeof command.name === 'string' ? { connector: command.name } : {};
 }
 
-export function say(text: string): MessageView {
-  return { text, blocks: [{ type: 'text', text: [text] }] };
+export function say(text: string | Inline[]): MessageView {
+  const inlines = typeof text === 'string' ? [text] : text;
+  return { text: plain(inlines), blocks: [{ type: 'text', text: inlines }] };
 }
 
 function usageView(error: UsageError): MessageView {

@@ -2,6 +2,7 @@
  * A whole bot in this process against real Redis and the simulators: web (Bolt on a real port) and workers, with
  * the Slack simulator sending signed requests to it and the Jira simulator behind pinned host names.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,9 @@ import { deleteKeys, REDIS_URL } from './redis.js';
 
 export const ADMIN = 'UADMIN';
 export const OPERATOR = 'UOPER';
+export const APPROVER = 'UAPPROVER';
+export const APPROVER2 = 'UAPPROVER2';
+export const OUTSIDER = 'UOUTSIDER';
 export const CHANNEL = 'CTEST';
 
 export interface BotHarness {
@@ -87,6 +91,8 @@ export function botEnv(
     ALIGN_BOT_ATLASSIAN_API_URL: jira.gatewayUrl,
     ALIGN_BOT_ADMINS: ADMIN,
     ALIGN_BOT_OPERATORS: OPERATOR,
+    ALIGN_BOT_APPROVERS: `${APPROVER},${APPROVER2},${ADMIN}`,
+    ALIGN_BOT_MASTER_KEY: `t1:${randomBytes(32).toString('base64')}`,
     LOG_LEVEL: 'silent',
     PORT: '0',
     ...extra,

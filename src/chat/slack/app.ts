@@ -5,6 +5,7 @@
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { boltLogger } from '../../logger.js';
+import type { ActionService } from '../../web/action-service.js';
 import type { CommandService } from '../../web/command-service.js';
 import { renderSlack } from './render.js';
 
@@ -13,6 +14,7 @@ export interface SlackAppOptions {
   botToken: string;
   apiUrl: string;
   commands: CommandService;
+  actions?: ActionService;
   logger: Logger;
 }
 
@@ -47,6 +49,26 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRec
     const rendered = renderSlack(view);
     await ack({ response_type: 'ephemeral', text: rendered.text, blocks: rendered.blocks as never });
   });
+  const actions = options.actions;
+  if (actions) {
+    app.action(/^align\./, async ({ ack, action, body, respond }) => {
+      await ack();
+      if (action.type !== 'button' || !('action_id' in action) || body.type !== 'block_actions') return;
+      const reply = await actions.handle({
+        action: action.action_id,
+        value: action.value ?? '',
+        user: { platform: 'slack', id: body.user.id, ...(body.user.name ? { name: body.user.name } : {}) },
+      });
+      if (!reply) return;
+      const rendered = renderSlack(reply);
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: rendered.text,
+        blocks: rendered.blocks as never,
+      });
+    });
+  }
   app.error(async (error) => {
     options.logger.error(
       { err: { name: error.name, code: (error as { code?: string }).code } },

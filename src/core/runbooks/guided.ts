@@ -1,0 +1,117 @@
+/**
+ * Guided runbooks (connect, rotate): steps that either finish (a verified outcome) or ask a person something and
+ * wait. Each step is a function of the context and the decision recorded for its current attempt, so a run that
+ * wakes up again — after a click, a deadline or a worker crash — simply asks the same step again.
+ */
+
+import type { Decision, DecisionKind } from '../decisions.js';
+import type { DiagnosisCode } from '../diagnosis.js';
+import type { Secret } from '../secret.js';
+import type { ConnectorSpec } from '../target.js';
+import type { Block } from '../view.js';
+import type { CheckOutcome, CheckResult } from './checks.js';
+
+export interface Choice {
+  kind: DecisionKind | 'notyet';
+  label: string;
+  style?: 'primary' | 'danger';
+  confirm?: { title: string; text: string; yes: string; no: string };
+}
+
+export interface InputRequest {
+  kind: 'secret' | 'public-key';
+  /** What is asked for, shown in chat and on the form page. */
+  label: string;
+  askExpiry?: boolean;
+}
+
+export interface Prompt {
+  blocks: Block[];
+  choices: Choice[];
+  /** A secure form opened from a button (secrets never go into chat). */
+  input?: InputRequest;
+  /** Choices are decided by approvers, not by the requester. */
+  approval?: boolean;
+  ttlMs?: number;
+}
+
+/** A finished step; `endState` ends the run early (a denial, a rollback) without a diagnosis. */
+export type StepResult = CheckOutcome & { endState?: 'cancelled' | 'failed' };
+
+export type StepOutcome = StepResult | { wait: Prompt; failure?: { code: DiagnosisCode; detail?: string } };
+
+export function isWait(
+  outcome: StepOutcome,
+): outcome is { wait: Prompt; failure?: { code: DiagnosisCode; detail?: string } } {
+  return 'wait' in outcome;
+}
+
+/** Key inspection as the guided steps need it (atlassian/keys.ts implements it). */
+export interface KeyInspection {
+  status: 'pass' | 'warn' | 'fail';
+  code?: DiagnosisCode;
+  detail: string;
+  fingerprint?: string;
+  /** The key normalised to SPKI PEM, ready to paste into Jira. */
+  spkiPem?: string;
+}
+
+export interface GuidedContext {
+  runId: string;
+  requesterId: string;
+  params: Record<string, unknown>;
+  /** Persisted between wake-ups; never holds a secret (only vault ids). */
+  facts: Record<string, unknown>;
+  now(): number;
+  /** A secret from the vault by id (submitted through the secure form). */
+  secret(ref: string): Promise<Secret | undefined>;
+  /** The existing connector's current Jira credential, when Align Bot has one. */
+  currentSecret(): Promise<Secret | undefined>;
+  /** Runs test checks (all, or those with the given ids) against a spec with the given credentials. */
+  runTest(
+    spec: ConnectorSpec,
+    secrets: { jira?: Secret; align?: Secret },
+    only?: string[],
+  ): Promise<CheckResult[]>;
+  inspectKey(text: string): KeyInspection;
+  /** The connector as stored (rotate), or undefined. */
+  existing?: ConnectorSpec;
+  saveConnector(spec: ConnectorSpec): Promise<void>;
+  /** Makes a vault record permanent (it becomes the connector's credential). */
+  keepSecret(ref: string): Promise<void>;
+}
+
+export interface GuidedStep {
+  id: string;
+  title: string;
+  skipIf?: (ctx: GuidedContext) => string | undefined;
+  run(ctx: GuidedContext, decision: Decision | undefined): Promise<StepOutcome>;
+}
+
+export const DEFAULT_PROMPT_TTL_MS = 4 * 3600_000;
+export const DEFAULT_APPROVAL_TTL_MS = 30 * 60_000;
+
+/** The usual buttons under an instruction. */
+export const DONE_CHOICES: Choice[] = [
+  { kind: 'done', label: 'Done', style: 'primary' },
+  { kind: 'notyet', label: 'Not yet' },
+];
+
+export const RETRY_CHOICES: Choice[] = [
+  { kind: 'retry', label: 'Check again', style: 'primary' },
+  { kind: 'notyet', label: 'Not yet' },
+];
+
+/** Summarises failed checks for a step's detail, and picks the first diagnosis. */
+export function firstFailure(results: CheckResult[]): { code: DiagnosisCode; detail: string } | undefined {
+  const failed = results.find((r) => r.status === 'fail' && r.code);
+  return failed
+    ? { code: failed.code!, detail: `${failed.title}: ${failed.detail ?? failed.code}` }
+    : undefined;
+}
+
+export function passedDetail(results: CheckResult[]): string {
+  const warned = results.filter((r) => r.status === 'warn');
+  const passed = results.filter((r) => r.status === 'pass').length;
+  return `${passed} check${passed === 1 ? '' : 's'} passed${warned.length ? `; warnings: ${warned.map((w) => w.code).join(', ')}` : ''}.`;
+}

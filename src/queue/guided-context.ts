@@ -1,0 +1,73 @@
+/** Builds the ports a guided runbook sees: vault secrets, test checks against a draft spec, the connector store. */
+
+import type { Run } from '../core/run.js';
+import { runChecks } from '../core/runbooks/checks.js';
+import type { GuidedContext } from '../core/runbooks/guided.js';
+import { testChecks } from '../core/runbooks/test.js';
+import type { Secret } from '../core/secret.js';
+import type { ConnectorSpec, TestTarget } from '../core/target.js';
+import { resolveSecret } from '../store/secret-sources.js';
+import type { RunDeps } from './run-deps.js';
+
+export function guidedContext(run: Run, existing: ConnectorSpec | undefined, deps: RunDeps): GuidedContext {
+  const stored = (id: string) => (deps.vault ? deps.vault.get(id) : Promise.resolve(undefined));
+  return {
+    runId: run.id,
+    requesterId: run.requestedBy.id,
+    params: { ...run.params, approvalTtlMs: deps.approvalTtlMs },
+    facts: run.facts,
+    now: () => deps.clock.now(),
+    secret: stored,
+    currentSecret: () =>
+      existing ? resolveSecret(existing.secrets?.jira, deps.env, stored) : Promise.resolve(undefined),
+    runTest: (spec, secrets, only) => runTest(spec, secrets, only, deps),
+    inspectKey: (text) =>
+      deps.inspectKey
+        ? deps.inspectKey(text)
+        : { status: 'fail', code: 'OAUTH_PUBLIC_KEY_MALFORMED', detail: 'Key inspection is not available.' },
+    ...(existing ? { existing } : {}),
+    saveConnector: (spec) => deps.connectors.saveCredential(spec),
+    keepSecret: async (ref) => {
+      await deps.vault?.persist(ref);
+    },
+  };
+}
+
+async function runTest(
+  spec: ConnectorSpec,
+  secrets: { jira?: Secret; align?: Secret },
+  only: string[] | undefined,
+  deps: RunDeps,
+) {
+  const target: TestTarget = {
+    label: spec.name,
+    spec,
+    ...(secrets.jira ? { jiraSecret: secrets.jira } : {}),
+    ...(secrets.align ? { alignSecret: secrets.align } : {}),
+  };
+  const all = testChecks(target);
+  const wanted = only ? withDependencies(all, only) : undefined;
+  return runChecks(
+    all.filter((c) => !wanted || wanted.has(c.id)),
+    deps.testContext(target, {}),
+  );
+}
+
+/** The selected checks plus every check they run `after`, so none is skipped for a missing predecessor. */
+function withDependencies(all: { id: string; after?: string[] }[], only: string[]): Set<string> {
+  const wanted = new Set(only);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const check of all) {
+      if (!wanted.has(check.id)) continue;
+      for (const dep of check.after ?? []) {
+        if (!wanted.has(dep)) {
+          wanted.add(dep);
+          grew = true;
+        }
+      }
+    }
+  }
+  return wanted;
+}

@@ -1,0 +1,170 @@
+/**
+ * Button clicks on guided runs, shared by Slack and Teams: check that the ask is still open and that this person
+ * may answer it, record the decision (first write wins), audit it, and wake the parked job. Refusals only ever
+ * answer the clicker, privately, and change nothing.
+ */
+import type { Logger } from 'pino';
+import { type ApprovalPolicy, mayApprove } from '../core/approvals.js';
+import { isAdmin, type Principal, type RolePolicy } from '../core/authz.js';
+import type { DecisionKind } from '../core/decisions.js';
+import { parseButtonValue } from '../core/guided-view.js';
+import { isTerminal, type Person, type Run, type StepRecord } from '../core/run.js';
+import { type Inline, type MessageView, plain } from '../core/view.js';
+import type { Queues } from '../queue/queues.js';
+import type { AuditLog } from '../store/audit.js';
+import type { DecisionStore } from '../store/decisions.js';
+import type { FormStore } from '../store/forms.js';
+import type { RunStore } from '../store/runs.js';
+import { say } from './command-service.js';
+
+export interface ActionRequest {
+  action: string;
+  value: string;
+  user: Person & { groups?: string[] };
+}
+
+export interface ActionDeps {
+  runs: RunStore;
+  decisions: DecisionStore;
+  forms: FormStore;
+  queues: Queues;
+  audit: AuditLog;
+  roles: RolePolicy;
+  approvals: ApprovalPolicy;
+  /** Base URL of the secret form, e.g. https://align-bot.example.com */
+  publicUrl: string;
+  logger: Logger;
+}
+
+const DECISIONS: readonly string[] = ['done', 'retry', 'approve', 'deny', 'rollback', 'skip', 'gray'];
+
+export class ActionService {
+  constructor(private readonly deps: ActionDeps) {}
+
+  /** Returns a private answer for the clicker, or undefined when the thread itself will show the result. */
+  async handle(request: ActionRequest): Promise<MessageView | undefined> {
+    const kind = request.action.replace(/^align\./, '');
+    const ask = parseButtonValue(request.value);
+    if (!ask) return say('That button is not one of Align Bot’s.');
+    const run = await this.deps.runs.get(ask.runId);
+    const step = run?.steps.find((s) => s.id === ask.stepId);
+    if (!run || !step) return say('That run no longer exists.');
+    const stale = staleness(run, step, ask.attempt);
+    if (stale) return say(stale);
+    const who: Principal = {
+      id: request.user.id,
+      ...(request.user.groups ? { groups: request.user.groups } : {}),
+    };
+    const approval = step.prompts?.find((p) => p.attempt === ask.attempt)?.prompt.approval === true;
+    const refusal = this.refusal(run, who, approval, kind);
+    if (refusal) {
+      await this.audit(run, request.user.id, `${kind} ${step.id}`, 'denied', plain(refusal));
+      return say(['🔒 ', ...refusal]);
+    }
+    if (kind === 'notyet')
+      return say(`OK. The run waits until ${when(step.deadline)}; click Done when you have finished.`);
+    if (kind === 'secret') return this.formLink(run, step, ask.attempt, request.user.id);
+    if (!DECISIONS.includes(kind)) return say('That button is not one of Align Bot’s.');
+    const { won, decision } = await this.deps.decisions.decide(run.id, step.id, ask.attempt, {
+      kind: kind as DecisionKind,
+      by: request.user.id,
+      at: Date.now(),
+    });
+    if (!won)
+      return say([
+        `Already answered: ${decision.kind}`,
+        ...(decision.by !== 'deadline' ? [' by ', { user: decision.by }] : []),
+        '.',
+      ]);
+    await this.audit(
+      run,
+      request.user.id,
+      `${kind} ${step.id}`,
+      kind === 'approve' ? 'approved' : kind === 'deny' ? 'rejected' : 'ok',
+    );
+    await this.deps.queues.wake(run.id);
+    return undefined;
+  }
+
+  private refusal(run: Run, who: Principal, approval: boolean, kind: string): Inline[] | undefined {
+    const requester: Inline = { user: run.requestedBy.id };
+    if (approval && kind !== 'notyet') {
+      const verdict = mayApprove(this.deps.approvals, who, run.requestedBy.id);
+      return verdict.ok ? undefined : [verdict.reason];
+    }
+    if (kind === 'secret' && who.id !== run.requestedBy.id)
+      return ['Only ', requester, ', who started this run, can hand over its secret.'];
+    if (who.id !== run.requestedBy.id && !isAdmin(this.deps.roles, who)) {
+      return ['Only ', requester, ' (who started this run) or an Align Bot admin can answer this.'];
+    }
+    return undefined;
+  }
+
+  private async formLink(run: Run, step: StepRecord, attempt: number, userId: string): Promise<MessageView> {
+    const input = step.prompts?.find((p) => p.attempt === attempt)?.prompt.input;
+    if (!input) return say('This step does not ask for a secret.');
+    const { token, ticket } = await this.deps.forms.issue({
+      runId: run.id,
+      stepId: step.id,
+      attempt,
+      userId,
+      kind: input.kind,
+      label: input.label,
+      askExpiry: input.askExpiry === true,
+    });
+    await this.audit(run, userId, `form issued ${step.id}`, 'ok');
+    const url = `${this.deps.publicUrl}/secrets/${token}`;
+    const text = `Your one-time form for: ${input.label}. It works once, for 10 minutes (until ${when(ticket.expiresAt)}), in the first browser that opens it. Never paste secrets into chat.`;
+    return {
+      text,
+      blocks: [
+        { type: 'text', text: [text] },
+        {
+          type: 'actions',
+          id: 'secret-form',
+          buttons: [
+            {
+              action: 'align.open-form',
+              label: 'Open the secure form',
+              value: run.id,
+              url,
+              style: 'primary',
+            },
+          ],
+        },
+      ],
+    };
+  }
+
+  private async audit(
+    run: Run,
+    actor: string,
+    action: string,
+    outcome: 'ok' | 'denied' | 'approved' | 'rejected',
+    detail?: string,
+  ) {
+    await this.deps.audit
+      .append({
+        actor,
+        action,
+        outcome,
+        connector: run.connector,
+        runId: run.id,
+        ...(detail ? { detail } : {}),
+      })
+      .catch((error: Error) =>
+        this.deps.logger.warn({ err: { message: error.message } }, 'audit append failed'),
+      );
+  }
+}
+
+function staleness(run: Run, step: StepRecord, attempt: number): string | undefined {
+  if (isTerminal(run.state)) return `This run has ended (${run.state}).`;
+  if (step.status !== 'waiting' || (step.attempt ?? 0) !== attempt) return 'This question is no longer open.';
+  if (step.deadline && Date.now() > step.deadline) return 'This question has expired.';
+  return undefined;
+}
+
+function when(ms: number | undefined): string {
+  return ms ? `${new Date(ms).toISOString().slice(11, 16)} UTC` : 'its deadline';
+}
