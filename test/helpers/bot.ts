@@ -112,6 +112,8 @@ export async function startBot(options: {
   web?: boolean;
   workers?: boolean;
   env?: Record<string, string>;
+  /** Collects every log line the bot writes (at trace level). */
+  logSink?: string[];
 }): Promise<BotHarness> {
   const slack = await new SlackSim().start();
   const jira = await new JiraSim().start();
@@ -120,7 +122,10 @@ export async function startBot(options: {
   const connectorsFile = writeConnectors(entries);
   const allEnv = botEnv(options.prefix, slack, jira, connectorsFile, options.env);
   const config = loadConfig(allEnv as NodeJS.ProcessEnv);
-  const logger = createLogger('silent');
+  const sink = options.logSink;
+  const logger = sink
+    ? createLogger('trace', { write: (line: string) => void sink.push(line) })
+    : createLogger('silent');
   const stack: Stoppable[] = [];
   const harness: BotHarness = {
     slack,

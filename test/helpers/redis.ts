@@ -37,3 +37,24 @@ export async function keysOf(prefix: string): Promise<string[]> {
     redis.disconnect();
   }
 }
+
+/** Every value under the prefix as text (strings, hashes, lists, sets, sorted sets, streams), to search for leaks. */
+export async function dumpPrefix(prefix: string): Promise<{ keys: number; text: string }> {
+  const keys = await keysOf(prefix);
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    const parts: string[] = [];
+    for (const key of keys) {
+      const type = await redis.type(key);
+      if (type === 'string') parts.push(String(await redis.get(key)));
+      else if (type === 'hash') parts.push(JSON.stringify(await redis.hgetall(key)));
+      else if (type === 'list') parts.push(JSON.stringify(await redis.lrange(key, '0', '-1')));
+      else if (type === 'set') parts.push(JSON.stringify(await redis.smembers(key)));
+      else if (type === 'zset') parts.push(JSON.stringify(await redis.zrange(key, '0', '-1')));
+      else if (type === 'stream') parts.push(JSON.stringify(await redis.xrange(key, '-', '+')));
+    }
+    return { keys: keys.length, text: parts.join('\n') };
+  } finally {
+    redis.disconnect();
+  }
+}
