@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EgressGuard } from './atlassian/egress.js';
 import { GuardedHttpClient } from './atlassian/http.js';
+import { NodeOAuth } from './atlassian/oauth-adapter.js';
 import type { ChatPort } from './chat/port.js';
 import { createSlackApp } from './chat/slack/app.js';
 import { SlackChat } from './chat/slack/client.js';
@@ -88,6 +89,7 @@ export function createHttp(config: Config) {
 }
 
 export function testContextFactory(config: Config, deps = createHttp(config)): TestContextFactory {
+  const oauth = new NodeOAuth();
   return (target, facts) => {
     const now = systemClock.now();
     return {
@@ -97,6 +99,7 @@ export function testContextFactory(config: Config, deps = createHttp(config)): T
       clock: systemClock,
       limits: { ...DEFAULT_LIMITS, requestMs: config.limits.requestMs, totalMs: config.limits.totalMs },
       gatewayUrl: config.atlassianApiUrl,
+      oauth,
       facts,
       deadline: now + config.limits.totalMs,
       now: () => systemClock.now(),

@@ -15,11 +15,21 @@ export interface ConnectorSpec {
   /** Service-account email (Cloud Basic) or user name (Data Center Basic). */
   email?: string;
   project?: string;
-  oauth?: { consumerKey?: string; publicKey?: string };
+  /**
+   * consumerKey/publicKey: Jira Align's link (steps 4, 5, 13, 14). tokenConsumerKey: the consumer the stored access
+   * token was issued to (Align Bot's own link), when it is not consumerKey.
+   */
+  oauth?: { consumerKey?: string; publicKey?: string; tokenConsumerKey?: string };
   /** ISO date the credential expires, when known. */
   tokenExpiresAt?: string;
   /** Where each secret comes from; never the secret itself. */
-  secrets?: { jira?: SecretSource; align?: SecretSource; oauthAccessToken?: SecretSource };
+  secrets?: {
+    jira?: SecretSource;
+    align?: SecretSource;
+    oauthAccessToken?: SecretSource;
+    /** The private key (PEM) of the consumer that holds the access token; Jira Align's own never leaves Align. */
+    oauthPrivateKey?: SecretSource;
+  };
   active?: boolean;
   source?: 'file' | 'redis';
 }
@@ -34,6 +44,7 @@ export interface TestTarget {
   jiraSecret?: Secret;
   alignSecret?: Secret;
   oauthAccessToken?: Secret;
+  oauthPrivateKey?: Secret;
 }
 
 export function adhocSpec(jira: string, align?: string, kind: JiraKind = 'cloud'): ConnectorSpec {

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { JiraSite, type SimAccount, type SiteOptions } from './jira-site.js';
+import { oauthProvider } from './oauth-provider.js';
 
 export type JiraRoute = (ctx: JiraRequest) => Promise<boolean> | boolean;
 
@@ -47,8 +48,9 @@ export class JiraSim {
   url = '';
   port = 0;
 
+  /** Every simulator has the OAuth 1.0a provider; `routes` come after it. */
   constructor(routes: JiraRoute[] = []) {
-    this.routes.push(...routes);
+    this.routes.push(oauthProvider, ...routes);
   }
 
   addSite(options: SiteOptions): JiraSite {

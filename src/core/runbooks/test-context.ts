@@ -7,6 +7,7 @@ import { NetFailure } from '../ports.js';
 import type { TestTarget } from '../target.js';
 import type { CheckContextBase } from './checks.js';
 import { clockSkewMs, header, retryAfterMs } from './jira-answers.js';
+import type { OAuthPort } from './oauth-port.js';
 
 export interface TestLimits {
   /** Per request. */
@@ -20,16 +21,7 @@ export interface TestLimits {
 export const DEFAULT_LIMITS: TestLimits = { requestMs: 10_000, totalMs: 30_000, maxRetryWaitMs: 10_000 };
 
 /** Signs OAuth 1.0a requests and inspects key material; provided by atlassian/ when OAuth checks run. */
-export interface OAuthPort {
-  /** Authorization header for a request signed with `privateKeyPem` (never logged). */
-  sign(request: {
-    method: string;
-    url: string;
-    consumerKey: string;
-    token?: string;
-    extra?: Record<string, string>;
-  }): string;
-}
+export type { OAuthPort } from './oauth-port.js';
 
 export interface TestContext extends CheckContextBase {
   target: TestTarget;

@@ -7,9 +7,10 @@ import type { TestTarget } from '../target.js';
 import type { CheckDef } from './checks.js';
 import type { TestContext } from './test-context.js';
 import { JIRA_CHECKS } from './test-jira.js';
+import { OAUTH_CHECKS, oauthApplies } from './test-oauth.js';
 
-export const TEST_RUNBOOK_VERSION = 1;
+export const TEST_RUNBOOK_VERSION = 2;
 
-export function testChecks(_target: TestTarget): CheckDef<TestContext>[] {
-  return [...JIRA_CHECKS];
+export function testChecks(target: TestTarget): CheckDef<TestContext>[] {
+  return [...JIRA_CHECKS, ...(oauthApplies(target) ? OAUTH_CHECKS : [])];
 }
