@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EgressGuard } from './atlassian/egress.js';
 import { GuardedHttpClient } from './atlassian/http.js';
+import { spkiFingerprint } from './atlassian/spki-fingerprint.js';
 import type { ChatPort } from './chat/port.js';
 import { createSlackApp } from './chat/slack/app.js';
 import { SlackChat } from './chat/slack/client.js';
@@ -86,6 +87,7 @@ export function testContextFactory(config: Config, deps = createHttp(config)): T
       clock: systemClock,
       limits: { ...DEFAULT_LIMITS, requestMs: config.limits.requestMs, totalMs: config.limits.totalMs },
       gatewayUrl: config.atlassianApiUrl,
+      fingerprint: spkiFingerprint,
       facts,
       deadline: now + config.limits.totalMs,
       now: () => systemClock.now(),

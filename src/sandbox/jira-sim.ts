@@ -5,6 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { applinksRoute } from './applinks.js';
+import { dataCenterRoute } from './jira-dc.js';
 import { JiraSite, type SimAccount, type SiteOptions } from './jira-site.js';
 
 export type JiraRoute = (ctx: JiraRequest) => Promise<boolean> | boolean;
@@ -48,7 +50,7 @@ export class JiraSim {
   port = 0;
 
   constructor(routes: JiraRoute[] = []) {
-    this.routes.push(...routes);
+    this.routes.push(dataCenterRoute, applinksRoute, ...routes);
   }
 
   addSite(options: SiteOptions): JiraSite {

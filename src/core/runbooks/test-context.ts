@@ -31,6 +31,9 @@ export interface OAuthPort {
   }): string;
 }
 
+/** SHA-256 of a public key's SPKI as `SHA256:ab:cd:…`; undefined when the text is no readable public key. */
+export type KeyFingerprint = (publicKeyText: string) => string | undefined;
+
 export interface TestContext extends CheckContextBase {
   target: TestTarget;
   http: HttpPort;
@@ -40,6 +43,7 @@ export interface TestContext extends CheckContextBase {
   /** https://api.atlassian.com, or a simulator. */
   gatewayUrl: string;
   oauth?: OAuthPort;
+  fingerprint?: KeyFingerprint;
 }
 
 export function siteUrl(ctx: TestContext): string {

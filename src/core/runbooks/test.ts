@@ -5,11 +5,14 @@
 
 import type { TestTarget } from '../target.js';
 import type { CheckDef } from './checks.js';
+import { ALIGN_CHECKS } from './test-align.js';
 import type { TestContext } from './test-context.js';
+import { DC_CHECKS } from './test-dc.js';
 import { JIRA_CHECKS } from './test-jira.js';
 
-export const TEST_RUNBOOK_VERSION = 1;
+export const TEST_RUNBOOK_VERSION = 2;
 
-export function testChecks(_target: TestTarget): CheckDef<TestContext>[] {
-  return [...JIRA_CHECKS];
+export function testChecks(target: TestTarget): CheckDef<TestContext>[] {
+  const jira = target.spec.jira.kind === 'datacenter' ? DC_CHECKS : JIRA_CHECKS;
+  return [...jira, ...(target.spec.align ? ALIGN_CHECKS : [])];
 }
