@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EgressGuard } from './atlassian/egress.js';
 import { GuardedHttpClient } from './atlassian/http.js';
+import { inspectPublicKey } from './atlassian/keys.js';
 import { NodeOAuth } from './atlassian/oauth-adapter.js';
 import type { ChatPort } from './chat/port.js';
 import { createSlackApp } from './chat/slack/app.js';
@@ -132,6 +133,7 @@ export async function startWorkers(infra: Infra, chat = chatAdapters(infra.confi
       clock: systemClock,
       env: process.env,
       testContext: testContextFactory(config),
+      inspectKey: inspectPublicKey,
       promptTtlMs: config.promptTtlMs,
       approvalTtlMs: config.approvals.ttlMs,
       logger,
@@ -155,7 +157,14 @@ export async function startWorkers(infra: Infra, chat = chatAdapters(infra.confi
       viewOf: (run) => runView(run),
       logger,
     }),
-    { connection, prefix: config.redisPrefix, concurrency: 20, lockDuration: 30_000 },
+    {
+      connection,
+      prefix: config.redisPrefix,
+      concurrency: 20,
+      // Deliveries take milliseconds: a short lock lets another worker take over quickly after a crash.
+      lockDuration: Math.min(config.worker.lockMs, 10_000),
+      stalledInterval: Math.min(config.worker.stalledMs, 5_000),
+    },
   );
   for (const worker of [runs, outbox]) {
     worker.on('error', (error) => logger.warn({ err: { message: error.message } }, 'worker error'));

@@ -21,10 +21,7 @@ export function guidedContext(run: Run, existing: ConnectorSpec | undefined, dep
     currentSecret: () =>
       existing ? resolveSecret(existing.secrets?.jira, deps.env, stored) : Promise.resolve(undefined),
     runTest: (spec, secrets, only) => runTest(spec, secrets, only, deps),
-    inspectKey: (text) =>
-      deps.inspectKey
-        ? deps.inspectKey(text)
-        : { status: 'fail', code: 'OAUTH_PUBLIC_KEY_MALFORMED', detail: 'Key inspection is not available.' },
+    inspectKey: (text) => deps.inspectKey(text),
     ...(existing ? { existing } : {}),
     saveConnector: (spec) => deps.connectors.saveCredential(spec),
     keepSecret: async (ref) => {

@@ -1,7 +1,7 @@
 /** What run executors need, injected by the composition root (src/services.ts). */
 import type { Logger } from 'pino';
 import type { Clock } from '../core/ports.js';
-import type { KeyInspection } from '../core/runbooks/guided.js';
+import type { KeyInspection } from '../core/runbooks/oauth-port.js';
 import type { AuditLog } from '../store/audit.js';
 import type { ConnectorStore } from '../store/connectors.js';
 import type { DecisionStore } from '../store/decisions.js';
@@ -22,7 +22,7 @@ export interface RunDeps {
   env: NodeJS.ProcessEnv;
   storedSecret?: StoredSecretReader;
   testContext: TestContextFactory;
-  inspectKey?: (text: string) => KeyInspection;
+  inspectKey: (text: string) => KeyInspection;
   promptTtlMs?: number;
   approvalTtlMs?: number;
   logger: Logger;

@@ -5,6 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { applinksRoute } from './applinks.js';
+import { dataCenterRoute } from './jira-dc.js';
 import { JiraSite, type SimAccount, type SiteOptions } from './jira-site.js';
 import { oauthProvider } from './oauth-provider.js';
 
@@ -50,7 +52,7 @@ export class JiraSim {
 
   /** Every simulator has the OAuth 1.0a provider; `routes` come after it. */
   constructor(routes: JiraRoute[] = []) {
-    this.routes.push(oauthProvider, ...routes);
+    this.routes.push(oauthProvider, dataCenterRoute, applinksRoute, ...routes);
   }
 
   addSite(options: SiteOptions): JiraSite {

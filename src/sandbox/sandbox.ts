@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import { PROJECT_PERMISSIONS } from '../core/runbooks/test-jira.js';
+import { AlignSim } from './align-sim.js';
 import { JiraSim } from './jira-sim.js';
 import type { JiraSite } from './jira-site.js';
 import { SlackSim } from './slack-sim.js';
@@ -14,6 +15,7 @@ import { SlackSim } from './slack-sim.js';
 export interface Sandbox {
   slack: SlackSim;
   jira: JiraSim;
+  align: AlignSim;
   config: Config;
   connectorsFile: string;
   stop(): Promise<void>;
@@ -36,6 +38,7 @@ const DEMO: DemoSite[] = [
 export async function startSandbox(base: Config, dataDir = resolve('.data/sandbox')): Promise<Sandbox> {
   const slack = await new SlackSim().start();
   const jira = await new JiraSim().start();
+  const align = await new AlignSim().start();
   const env: Record<string, string> = {};
   const connectors = DEMO.map((demo) => {
     const token = `sandbox-${randomBytes(12).toString('base64url')}`;
@@ -51,15 +54,19 @@ export async function startSandbox(base: Config, dataDir = resolve('.data/sandbo
     demo.setup?.(site);
     const variable = `SANDBOX_${demo.name.toUpperCase()}_TOKEN`;
     env[variable] = token;
+    const alignHost = `${demo.name}.jiraalign.com`;
+    const alignVariable = `SANDBOX_${demo.name.toUpperCase()}_ALIGN_TOKEN`;
+    env[alignVariable] = demoAlign(align, alignHost);
     return {
       name: demo.name,
       jira: jira.siteUrl(demo.host),
       kind: 'cloud',
-      align: `https://${demo.name}.jiraalign.com`,
+      align: align.instanceUrl(alignHost),
+      alignConnectorId: 1,
       auth: 'basic',
       email: account.email,
       project: 'ALIGN',
-      secrets: { jira: { env: variable } },
+      secrets: { jira: { env: variable }, align: { env: alignVariable } },
     };
   });
   Object.assign(process.env, env);
@@ -74,7 +81,12 @@ export async function startSandbox(base: Config, dataDir = resolve('.data/sandbo
     connectorsFile,
     egress: {
       ...base.egress,
-      resolve: { ...base.egress.resolve, '*.atlassian.net': '127.0.0.1', [jira.gatewayHost]: '127.0.0.1' },
+      resolve: {
+        ...base.egress.resolve,
+        '*.atlassian.net': '127.0.0.1',
+        '*.jiraalign.com': '127.0.0.1',
+        [jira.gatewayHost]: '127.0.0.1',
+      },
     },
     atlassianApiUrl: jira.gatewayUrl,
     roles: {
@@ -86,10 +98,22 @@ export async function startSandbox(base: Config, dataDir = resolve('.data/sandbo
   return {
     slack,
     jira,
+    align,
     config,
     connectorsFile,
     async stop() {
-      await Promise.all([slack.stop(), jira.stop()]);
+      await Promise.all([slack.stop(), jira.stop(), align.stop()]);
     },
   };
+}
+
+/** A Jira Align instance whose connector 1 syncs the demo project and one board; returns its API token. */
+function demoAlign(align: AlignSim, host: string): string {
+  const instance = align.addInstance(host);
+  const token = `user:${randomBytes(3).readUIntBE(0, 3)}|${randomBytes(18).toString('base64')}`;
+  instance.addUser(token);
+  const connector = instance.addConnector(1);
+  instance.addProject(connector, 'ALIGN');
+  instance.addBoard(connector, 'ALIGN board');
+  return token;
 }

@@ -10,6 +10,7 @@ import type { Secret } from '../secret.js';
 import type { ConnectorSpec } from '../target.js';
 import type { Block } from '../view.js';
 import type { CheckOutcome, CheckResult } from './checks.js';
+import type { KeyInspection } from './oauth-port.js';
 
 export interface Choice {
   kind: DecisionKind | 'notyet';
@@ -44,16 +45,6 @@ export function isWait(
   outcome: StepOutcome,
 ): outcome is { wait: Prompt; failure?: { code: DiagnosisCode; detail?: string } } {
   return 'wait' in outcome;
-}
-
-/** Key inspection as the guided steps need it (atlassian/keys.ts implements it). */
-export interface KeyInspection {
-  status: 'pass' | 'warn' | 'fail';
-  code?: DiagnosisCode;
-  detail: string;
-  fingerprint?: string;
-  /** The key normalised to SPKI PEM, ready to paste into Jira. */
-  spkiPem?: string;
 }
 
 export interface GuidedContext {

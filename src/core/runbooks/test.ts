@@ -5,12 +5,15 @@
 
 import type { TestTarget } from '../target.js';
 import type { CheckDef } from './checks.js';
+import { ALIGN_CHECKS } from './test-align.js';
 import type { TestContext } from './test-context.js';
+import { DC_CHECKS } from './test-dc.js';
 import { JIRA_CHECKS } from './test-jira.js';
 import { OAUTH_CHECKS, oauthApplies } from './test-oauth.js';
 
 export const TEST_RUNBOOK_VERSION = 2;
 
 export function testChecks(target: TestTarget): CheckDef<TestContext>[] {
-  return [...JIRA_CHECKS, ...(oauthApplies(target) ? OAUTH_CHECKS : [])];
+  const jira = target.spec.jira.kind === 'datacenter' ? DC_CHECKS : JIRA_CHECKS;
+  return [...jira, ...(oauthApplies(target) ? OAUTH_CHECKS : []), ...(target.spec.align ? ALIGN_CHECKS : [])];
 }
