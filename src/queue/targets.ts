@@ -13,10 +13,11 @@ export interface TargetDeps extends SecretDeps {
 }
 
 export async function targetFor(spec: ConnectorSpec, deps: SecretDeps): Promise<TestTarget> {
-  const [jiraSecret, alignSecret, oauthAccessToken] = await Promise.all([
+  const [jiraSecret, alignSecret, oauthAccessToken, oauthPrivateKey] = await Promise.all([
     resolveSecret(spec.secrets?.jira, deps.env, deps.storedSecret),
     resolveSecret(spec.secrets?.align, deps.env, deps.storedSecret),
     resolveSecret(spec.secrets?.oauthAccessToken, deps.env, deps.storedSecret),
+    resolveSecret(spec.secrets?.oauthPrivateKey, deps.env, deps.storedSecret),
   ]);
   return {
     label: spec.name,
@@ -24,6 +25,7 @@ export async function targetFor(spec: ConnectorSpec, deps: SecretDeps): Promise<
     ...(jiraSecret ? { jiraSecret } : {}),
     ...(alignSecret ? { alignSecret } : {}),
     ...(oauthAccessToken ? { oauthAccessToken } : {}),
+    ...(oauthPrivateKey ? { oauthPrivateKey } : {}),
   };
 }
 

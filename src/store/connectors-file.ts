@@ -32,12 +32,15 @@ const connector = z.strictObject({
     .optional(),
   consumerKey: z.string().optional(),
   publicKeyFile: z.string().optional(),
+  /** The consumer of Align Bot's own application link, to which `secrets.oauthAccessToken` was issued. */
+  tokenConsumerKey: z.string().optional(),
   tokenExpiresAt: z.iso.date().optional(),
   secrets: z
     .strictObject({
       jira: secretSource.optional(),
       align: secretSource.optional(),
       oauthAccessToken: secretSource.optional(),
+      oauthPrivateKey: secretSource.optional(),
     })
     .optional(),
 });
@@ -81,10 +84,11 @@ function toSpec(c: z.infer<typeof connector>, path: string): ConnectorSpec {
     auth: c.auth,
     ...(c.email ? { email: c.email } : {}),
     ...(c.project ? { project: c.project } : {}),
-    ...(c.consumerKey || c.publicKeyFile
+    ...(c.consumerKey || c.publicKeyFile || c.tokenConsumerKey
       ? {
           oauth: {
             ...(c.consumerKey ? { consumerKey: c.consumerKey } : {}),
+            ...(c.tokenConsumerKey ? { tokenConsumerKey: c.tokenConsumerKey } : {}),
             ...(c.publicKeyFile ? { publicKey: readKeyFile(c.publicKeyFile, path) } : {}),
           },
         }
