@@ -57,11 +57,13 @@ export const LIMITS = { text: 2000, argument: 300, url: 2048 } as const;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const PROJECT_KEY = /^[A-Z][A-Z0-9_]{1,9}$/;
 const RUN_ID = /^r-[a-z0-9]{6,32}$/;
+const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 
 export const USAGE: Record<Verb, { usage: string; summary: string; examples: string[] }> = {
   help: { usage: 'help [verb]', summary: 'Show what Align Bot can do.', examples: ['help test'] },
   connect: {
-    usage: 'connect <name> --jira <url> --align <url> [--auth oauth|basic|pat] [--dc] [--project KEY]',
+    usage:
+      'connect <name> --jira <url> --align <url> [--auth oauth|basic|pat] [--email E] [--dc] [--project KEY]',
     summary: 'Set up a Jira Align → Jira connector step by step, verifying each step.',
     examples: [
       'connect acme --jira https://acme.atlassian.net --align https://acme.jiraalign.com --auth oauth',
@@ -155,18 +157,30 @@ const PARSERS: Record<Verb, Parser> = {
       auth: { type: 'string' },
       dc: { type: 'boolean' },
       project: { type: 'string' },
+      email: { type: 'string' },
     });
     const name = oneName('connect', positionals);
     if (!values.jira) throw new UsageError('connect needs --jira <url>.', 'connect');
     if (!values.align) throw new UsageError('connect needs --align <url>.', 'connect');
+    const auth = values.auth === undefined ? 'oauth' : authType('connect', values.auth);
+    if (auth === 'basic' && !values.email) {
+      throw new UsageError(
+        'Basic Auth needs --email: the service account’s email is the Jira Username.',
+        'connect',
+      );
+    }
+    if (values.email !== undefined && !EMAIL.test(values.email)) {
+      throw new UsageError(`"${clip(values.email)}" is not an email address.`, 'connect');
+    }
     return {
       verb: 'connect',
       name,
       jira: httpUrl('connect', '--jira', values.jira),
       align: httpUrl('connect', '--align', values.align),
-      auth: values.auth === undefined ? 'oauth' : authType('connect', values.auth),
+      auth,
       dc: values.dc ?? false,
       ...(values.project === undefined ? {} : { project: projectKey('connect', values.project) }),
+      ...(values.email === undefined ? {} : { email: values.email }),
     };
   },
   test: (args) => {

@@ -4,6 +4,7 @@
  */
 import type { Job } from 'bullmq';
 import { isTerminal, type Run } from '../core/run.js';
+import { connectSteps } from '../core/runbooks/connect.js';
 import { rotateSteps } from '../core/runbooks/rotate.js';
 import { executeGuided } from './execute-guided.js';
 import { executeTest } from './execute-test.js';
@@ -24,6 +25,8 @@ export function runProcessor(deps: RunDeps) {
         return executeTest(run, deps);
       case 'rotate':
         return executeRotate(run, job, token, deps);
+      case 'connect':
+        return executeGuided(run, connectSteps(), guidedContext(run, undefined, deps), job, token, deps);
       default:
         deps.logger.error({ runId: run.id, kind: run.kind }, 'no executor for this run kind');
     }

@@ -13,24 +13,17 @@ import {
 } from '../core/authz.js';
 import { type Command, helpText, parseCommand, USAGE, UsageError } from '../core/commands.js';
 import { type Conversation, isTerminal, type Person, type Run, type RunKind } from '../core/run.js';
+import { CONNECT_RUNBOOK_VERSION } from '../core/runbooks/connect.js';
 import { ROTATE_RUNBOOK_VERSION } from '../core/runbooks/rotate.js';
 import { TEST_RUNBOOK_VERSION } from '../core/runbooks/test.js';
-import type { DecisionStore } from '../store/decisions.js';
-import { auditView } from './audit-view.js';
-
-const RUNBOOK_VERSIONS: Record<RunKind, number> = {
-  test: TEST_RUNBOOK_VERSION,
-  rotate: ROTATE_RUNBOOK_VERSION,
-  connect: 1,
-  report: 1,
-};
-
 import { type Inline, type MessageView, plain } from '../core/view.js';
 import type { Queues } from '../queue/queues.js';
 import type { AuditLog } from '../store/audit.js';
 import type { ConnectorStore } from '../store/connectors.js';
+import type { DecisionStore } from '../store/decisions.js';
 import { withTimeout } from '../store/redis.js';
 import { newRunId, type RunStore } from '../store/runs.js';
+import { auditView } from './audit-view.js';
 import { listView } from './status-view.js';
 
 export interface CommandRequest {
@@ -50,6 +43,13 @@ export interface CommandDeps {
   /** Bounds every Redis call on this path. */
   timeoutMs?: number;
 }
+
+const RUNBOOK_VERSIONS: Record<RunKind, number> = {
+  test: TEST_RUNBOOK_VERSION,
+  rotate: ROTATE_RUNBOOK_VERSION,
+  connect: CONNECT_RUNBOOK_VERSION,
+  report: 1,
+};
 
 const UNAVAILABLE =
   'Align Bot could not queue this right now: its Redis is not answering. Nothing was started — try again in a minute.';
@@ -95,6 +95,15 @@ export class CommandService {
       case 'list':
       case 'status':
         return this.bounded(this.statusView(command.verb === 'status' ? command.name : undefined));
+      case 'connect': {
+        const { verb: _verb, ...params } = command;
+        if (await this.bounded(this.deps.connectors.get(command.name))) {
+          return say(
+            `A connector named “${command.name}” exists already. /align rotate ${command.name} changes its credential; pick another name for a new one.`,
+          );
+        }
+        return this.startRun('connect', command.name, params, request);
+      }
       case 'rotate':
         return this.startNamed(
           'rotate',

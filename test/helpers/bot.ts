@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { type Config, loadConfig } from '../../src/config.js';
 import { PROJECT_PERMISSIONS } from '../../src/core/runbooks/test-jira.js';
 import { createLogger } from '../../src/logger.js';
+import { AlignSim } from '../../src/sandbox/align-sim.js';
 import { JiraSim } from '../../src/sandbox/jira-sim.js';
 import type { JiraSite } from '../../src/sandbox/jira-site.js';
 import { SlackSim } from '../../src/sandbox/slack-sim.js';
@@ -26,6 +27,7 @@ export const CHANNEL = 'CTEST';
 export interface BotHarness {
   slack: SlackSim;
   jira: JiraSim;
+  align: AlignSim;
   config: Config;
   web?: Infra;
   worker?: Infra;
@@ -87,7 +89,7 @@ export function botEnv(
     SLACK_BOT_TOKEN: slack.botToken,
     SLACK_API_URL: slack.apiUrl,
     ALIGN_BOT_CONNECTORS_FILE: connectorsFile,
-    ALIGN_BOT_RESOLVE: `*.atlassian.net=127.0.0.1,${jira.gatewayHost}=127.0.0.1`,
+    ALIGN_BOT_RESOLVE: `*.atlassian.net=127.0.0.1,${jira.gatewayHost}=127.0.0.1,*.jiraalign.com=127.0.0.1`,
     ALIGN_BOT_ATLASSIAN_API_URL: jira.gatewayUrl,
     ALIGN_BOT_ADMINS: ADMIN,
     ALIGN_BOT_OPERATORS: OPERATOR,
@@ -117,6 +119,7 @@ export async function startBot(options: {
 }): Promise<BotHarness> {
   const slack = await new SlackSim().start();
   const jira = await new JiraSim().start();
+  const align = await new AlignSim().start();
   const env: Record<string, string> = {};
   const entries = options.connectors.map((c) => addHealthySite(jira, c, env).entry);
   const connectorsFile = writeConnectors(entries);
@@ -130,6 +133,7 @@ export async function startBot(options: {
   const harness: BotHarness = {
     slack,
     jira,
+    align,
     config,
     port: 0,
     connectorsFile,
@@ -149,7 +153,7 @@ export async function startBot(options: {
   }
   harness.stop = async () => {
     for (const item of stack.reverse()) await item.close().catch(() => undefined);
-    await Promise.all([slack.stop(), jira.stop()]);
+    await Promise.all([slack.stop(), jira.stop(), align.stop()]);
     await deleteKeys(options.prefix);
   };
   return harness;

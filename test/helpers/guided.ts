@@ -29,13 +29,16 @@ export async function openAsk(
   runId: string,
   stepId: string,
   timeoutMs = 15_000,
+  minAttempt = 0,
 ): Promise<Ask> {
   return waitFor(
     () => {
       for (const message of [...slack.messages].reverse()) {
         if (message.channel !== channel || !message.threadTs) continue;
         const buttons = buttonsOf(message);
-        const mine = buttons.find((b) => b.value?.startsWith(`${runId}|${stepId}|`));
+        const mine = buttons.find(
+          (b) => b.value?.startsWith(`${runId}|${stepId}|`) && Number(b.value.split('|')[2]) >= minAttempt,
+        );
         if (mine?.value) {
           return {
             message,
