@@ -60,7 +60,6 @@ const schema = z.object({
   ALIGN_BOT_PUBLIC_URL: httpUrl.optional(),
   ALIGN_BOT_MASTER_KEY: z.string().min(1).optional(),
   ALIGN_BOT_ALLOW_SELF_APPROVAL: bool,
-  ALIGN_BOT_ALLOW_CHAT_SECRETS: bool,
   ALIGN_BOT_APPROVAL_TTL_MS: z.coerce
     .number()
     .int()
@@ -108,7 +107,6 @@ export interface Config {
   masterKeys: MasterKey[];
   approvals: { allowSelfApproval: boolean; ttlMs: number };
   promptTtlMs: number;
-  allowChatSecrets: boolean;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -183,7 +181,6 @@ function toConfig(e: z.infer<typeof schema>): Config {
     masterKeys,
     approvals: { allowSelfApproval: e.ALIGN_BOT_ALLOW_SELF_APPROVAL, ttlMs: e.ALIGN_BOT_APPROVAL_TTL_MS },
     promptTtlMs: e.ALIGN_BOT_PROMPT_TTL_MS,
-    allowChatSecrets: e.ALIGN_BOT_ALLOW_CHAT_SECRETS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -113,6 +113,50 @@ describe('/align rotate', () => {
     expect(bot.slack.channel(channel)).toHaveLength(1);
   });
 
+  it('after Deactivate, a failing post-check offers a way back to the old credential', async () => {
+    const channel = 'CROT4';
+    const runId = await startRotate('acme', channel);
+    await click(bot.slack, await openAsk(bot.slack, channel, runId, 'approval'), 'approve', APPROVER);
+    const site = bot.jira.sites.get('acme.atlassian.net')!;
+    const fresh = 'fresh-token-that-will-break';
+    site.addAccount({
+      email: site.accounts[0]!.email,
+      token: fresh,
+      accountType: 'app',
+      appType: 'service',
+      projectPermissions: site.accounts[0]!.projectPermissions,
+    });
+    const { url } = await formLink(
+      bot.slack,
+      await openAsk(bot.slack, channel, runId, 'new-credential'),
+      ADMIN,
+    );
+    await new FormClient().submit(url!, { value: fresh });
+    for (const step of ['deactivate', 'update'])
+      await click(bot.slack, await openAsk(bot.slack, channel, runId, step), 'done', ADMIN);
+    // Someone revokes the new token right after it was pasted in: the post-check fails.
+    site.accounts = site.accounts.filter((a) => a.token !== fresh);
+    await click(bot.slack, await openAsk(bot.slack, channel, runId, 'activate'), 'done', ADMIN);
+    const failed = await openAsk(bot.slack, channel, runId, 'post-check');
+    expect(failed.actions).toEqual(['align.retry', 'align.rollback']);
+    expect(
+      bot.slack.thread(channel, failed.message.threadTs!).some((m) => m.text.includes('JIRA_AUTH_REJECTED')),
+    ).toBe(true);
+    await click(bot.slack, failed, 'rollback', ADMIN);
+    const back = await openAsk(bot.slack, channel, runId, 'post-check', 15_000, failed.attempt + 1);
+    expect(JSON.stringify(back.message.blocks)).toContain('old');
+    await click(bot.slack, back, 'done', ADMIN);
+    await waitFor(async () => (await runState(runId)) === 'failed', { what: 'rolled back' });
+    const run = await bot.web!.runs.get(runId);
+    expect(run!.steps.find((s) => s.id === 'post-check')!.detail).toContain('Rolled back');
+
+    const audit = await bot.slack.sendCommand({ text: 'audit acme', userId: ADMIN, channelId: channel });
+    const log = JSON.stringify(audit.body);
+    expect(log).toContain('approve approval');
+    expect(log).toContain('rollback post-check');
+    expect(log).toContain('denied');
+  });
+
   it('ends the run when an approver denies it', async () => {
     const channel = 'CROT2';
     const runId = await startRotate('umbrella', channel);
