@@ -162,7 +162,16 @@ const deactivate: GuidedStep = {
   id: 'deactivate',
   title: 'Deactivate the connector (Jira Align)',
   async run(ctx, decision) {
-    if (decision?.kind === 'done') return pass('Deactivated.', { deactivated: true });
+    if (decision?.kind === 'done') {
+      const changed = ctx.existing && spec(ctx).auth !== ctx.existing.auth;
+      return changed
+        ? warn(
+            'AUTH_CHANGE_NEEDS_DEACTIVATE',
+            `Deactivated. The authentication type changes from ${ctx.existing!.auth} to ${spec(ctx).auth}: it takes effect only after Save and Activate.`,
+            { deactivated: true },
+          )
+        : pass('Deactivated.', { deactivated: true });
+    }
     return { wait: { blocks: deactivateBlocks(spec(ctx)), choices: DONE_CHOICES } };
   },
 };
