@@ -205,7 +205,7 @@ export async function startWeb(infra: Infra, port: number): Promise<Stoppable & 
     logger,
   });
   const slack = config.slack
-    ? await createSlackApp({ ...config.slack, commands, actions, logger })
+    ? await createSlackApp({ ...config.slack, commands, actions, roles: { ...config.roles }, logger })
     : undefined;
   const { server, app } = createWebServer({ ...(slack ? { slack: slack.requestListener } : {}) });
   app.use(
@@ -242,6 +242,7 @@ export async function startWeb(infra: Infra, port: number): Promise<Stoppable & 
   return {
     port: bound,
     async close() {
+      slack?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -62,6 +62,8 @@ export class SlackSim {
   readonly ephemerals: SimEphemeral[] = [];
   readonly calls: SimCall[] = [];
   readonly responses: Array<{ id: string; body: unknown }> = [];
+  /** User groups (usergroups.users.list): group id → member user ids. */
+  readonly usergroups = new Map<string, string[]>();
   /** Where signed requests go (the bot's /slack/events). */
   botUrl?: string;
   private readonly faults: Fault[] = [];
@@ -197,6 +199,10 @@ export class SlackSim {
         return this.update(args);
       case 'chat.postEphemeral':
         return this.postEphemeral(args);
+      case 'usergroups.users.list': {
+        const users = this.usergroups.get(String(args.usergroup ?? ''));
+        return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
+      }
       default:
         return { ok: false, error: 'unknown_method' };
     }

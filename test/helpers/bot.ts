@@ -116,8 +116,11 @@ export async function startBot(options: {
   env?: Record<string, string>;
   /** Collects every log line the bot writes (at trace level). */
   logSink?: string[];
+  /** Slack user groups the simulator knows (group id → members), set before the bot loads them. */
+  slackGroups?: Record<string, string[]>;
 }): Promise<BotHarness> {
   const slack = await new SlackSim().start();
+  for (const [group, users] of Object.entries(options.slackGroups ?? {})) slack.usergroups.set(group, users);
   const jira = await new JiraSim().start();
   const align = await new AlignSim().start();
   const env: Record<string, string> = {};

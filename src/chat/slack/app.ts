@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { boltLogger } from '../../logger.js';
 import type { ActionService } from '../../web/action-service.js';
 import type { CommandService } from '../../web/command-service.js';
+import { SlackGroups } from './groups.js';
 import { renderSlack } from './render.js';
 
 export interface SlackAppOptions {
@@ -15,6 +16,8 @@ export interface SlackAppOptions {
   apiUrl: string;
   commands: CommandService;
   actions?: ActionService;
+  /** Role ids from config; user-group ids among them are resolved through Slack. */
+  roles?: Record<string, string[]>;
   logger: Logger;
 }
 
@@ -24,6 +27,7 @@ export interface SlackReceiver {
     req: import('node:http').IncomingMessage,
     res: import('node:http').ServerResponse,
   ) => void;
+  stop(): void;
 }
 
 export async function createSlackApp(options: SlackAppOptions): Promise<SlackReceiver> {
@@ -40,10 +44,17 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRec
     clientOptions: { slackApiUrl: options.apiUrl },
     deferInitialization: true,
   });
+  const groups = SlackGroups.fromRoles(app.client, options.roles ?? {}, options.logger);
+  await groups.start();
   app.command(/.*/, async ({ command, ack }) => {
     const view = await options.commands.handle({
       text: command.text ?? '',
-      user: { platform: 'slack', id: command.user_id, name: command.user_name },
+      user: {
+        platform: 'slack',
+        id: command.user_id,
+        name: command.user_name,
+        groups: groups.groupsOf(command.user_id),
+      },
       conversation: { platform: 'slack', channel: command.channel_id, workspace: command.team_id },
     });
     const rendered = renderSlack(view);
@@ -57,7 +68,12 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRec
       const reply = await actions.handle({
         action: action.action_id,
         value: action.value ?? '',
-        user: { platform: 'slack', id: body.user.id, ...(body.user.name ? { name: body.user.name } : {}) },
+        user: {
+          platform: 'slack',
+          id: body.user.id,
+          ...(body.user.name ? { name: body.user.name } : {}),
+          groups: groups.groupsOf(body.user.id),
+        },
       });
       if (!reply) return;
       const rendered = renderSlack(reply);
@@ -76,5 +92,5 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRec
     );
   });
   await app.init();
-  return { app, requestListener: receiver.requestListener };
+  return { app, requestListener: receiver.requestListener, stop: () => groups.stop() };
 }
