@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.js';
 import { connectInfra, type Stoppable, startWorkers } from '../src/services.js';
-import { ADMIN, APPROVER, type BotHarness, startBot } from './helpers/bot.js';
+import { ADMIN, APPROVER, acceptToken, type BotHarness, startBot } from './helpers/bot.js';
 import { click, FormClient, formLink, openAsk } from './helpers/guided.js';
 import { testPrefix } from './helpers/redis.js';
 import { waitFor } from './helpers/wait.js';
@@ -78,13 +78,7 @@ describe('waiting runs', () => {
 
     const site = bot.jira.sites.get('acme.atlassian.net')!;
     const token = 'after-the-crash-token';
-    site.addAccount({
-      email: site.accounts[0]!.email,
-      token,
-      accountType: 'app',
-      appType: 'service',
-      projectPermissions: site.accounts[0]!.projectPermissions,
-    });
+    acceptToken(site, token);
     const input = await openAsk(bot.slack, 'CKILL', runId, 'new-credential', 20_000);
     const { url } = await formLink(bot.slack, input, ADMIN);
     expect((await new FormClient().submit(url!, { value: token })).status).toBe(200);

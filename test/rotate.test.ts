@@ -4,7 +4,15 @@
  * through the one-time form and verified against Jira before and after.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, APPROVER, APPROVER2, type BotHarness, OUTSIDER, startBot } from './helpers/bot.js';
+import {
+  ADMIN,
+  APPROVER,
+  APPROVER2,
+  acceptToken,
+  type BotHarness,
+  OUTSIDER,
+  startBot,
+} from './helpers/bot.js';
 import { click, FormClient, formLink, openAsk } from './helpers/guided.js';
 import { testPrefix } from './helpers/redis.js';
 import { waitFor } from './helpers/wait.js';
@@ -73,13 +81,7 @@ describe('/align rotate', () => {
     // New credential through the one-time form; the site accepts it (as Atlassian would after creating it).
     const site = bot.jira.sites.get('acme.atlassian.net')!;
     const newToken = 'rotated-token-ÄÖ-2027';
-    site.addAccount({
-      email: site.accounts[0]!.email,
-      token: newToken,
-      accountType: 'app',
-      appType: 'service',
-      projectPermissions: site.accounts[0]!.projectPermissions,
-    });
+    acceptToken(site, newToken);
     const input = await openAsk(bot.slack, channel, runId, 'new-credential');
     const { url } = await formLink(bot.slack, input, ADMIN);
     expect(url).toMatch(/\/secrets\/[A-Za-z0-9_-]{40,}$/);
@@ -119,13 +121,7 @@ describe('/align rotate', () => {
     await click(bot.slack, await openAsk(bot.slack, channel, runId, 'approval'), 'approve', APPROVER);
     const site = bot.jira.sites.get('acme.atlassian.net')!;
     const fresh = 'fresh-token-that-will-break';
-    site.addAccount({
-      email: site.accounts[0]!.email,
-      token: fresh,
-      accountType: 'app',
-      appType: 'service',
-      projectPermissions: site.accounts[0]!.projectPermissions,
-    });
+    acceptToken(site, fresh);
     const { url } = await formLink(
       bot.slack,
       await openAsk(bot.slack, channel, runId, 'new-credential'),

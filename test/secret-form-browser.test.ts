@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, APPROVER, type BotHarness, startBot } from './helpers/bot.js';
+import { ADMIN, APPROVER, acceptToken, type BotHarness, startBot } from './helpers/bot.js';
 import { click, formLink, openAsk } from './helpers/guided.js';
 import { testPrefix } from './helpers/redis.js';
 import { waitFor } from './helpers/wait.js';
@@ -43,13 +43,7 @@ describe.runIf(available || required)('secret form in a browser', () => {
     await click(bot.slack, await openAsk(bot.slack, channel, runId, 'approval'), 'approve', APPROVER);
     const site = bot.jira.sites.get('acme.atlassian.net')!;
     const token = 'typed-in-a-real-browser';
-    site.addAccount({
-      email: site.accounts[0]!.email,
-      token,
-      accountType: 'app',
-      appType: 'service',
-      projectPermissions: site.accounts[0]!.projectPermissions,
-    });
+    acceptToken(site, token);
     const { url } = await formLink(
       bot.slack,
       await openAsk(bot.slack, channel, runId, 'new-credential'),

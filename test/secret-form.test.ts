@@ -4,7 +4,7 @@
  * anything the Slack simulator stored.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, APPROVER, type BotHarness, OUTSIDER, startBot } from './helpers/bot.js';
+import { ADMIN, APPROVER, acceptToken, type BotHarness, OUTSIDER, startBot } from './helpers/bot.js';
 import { click, FormClient, formLink, openAsk } from './helpers/guided.js';
 import { dumpPrefix, testPrefix } from './helpers/redis.js';
 import { waitFor } from './helpers/wait.js';
@@ -36,13 +36,7 @@ describe('secret form', () => {
     const runId = /Run (r-[a-z0-9]+)/.exec((ack.body as { text: string }).text)![1]!;
     await click(bot.slack, await openAsk(bot.slack, channel, runId, 'approval'), 'approve', APPROVER);
     const site = bot.jira.sites.get('acme.atlassian.net')!;
-    site.addAccount({
-      email: site.accounts[0]!.email,
-      token: SECRET,
-      accountType: 'app',
-      appType: 'service',
-      projectPermissions: site.accounts[0]!.projectPermissions,
-    });
+    acceptToken(site, SECRET);
     const ask = await openAsk(bot.slack, channel, runId, 'new-credential');
 
     const other = await formLink(bot.slack, ask, OUTSIDER);

@@ -14,6 +14,7 @@ import {
   type Prompt,
   type StepResult,
 } from '../core/runbooks/guided.js';
+import { lastResultOf } from '../store/connectors.js';
 import type { RunDeps as GuidedDeps } from './run-deps.js';
 
 const FINISHED = new Set(['pass', 'warn', 'fail', 'skip']);
@@ -174,13 +175,7 @@ async function finish(run: Run, state: RunState, deps: GuidedDeps): Promise<void
       runId: run.id,
     })
     .catch(() => undefined);
-  await deps.connectors.setLastResult(run.connector, {
-    runId: run.id,
-    kind: run.kind,
-    state,
-    at: run.endedAt,
-    codes: run.steps.filter((s) => s.code).map((s) => s.code!),
-  });
+  await deps.connectors.setLastResult(run.connector, lastResultOf(run));
   await deps.queues.requestSync(run.id);
 }
 

@@ -9,6 +9,7 @@ import { runChecks } from '../core/runbooks/checks.js';
 import { testChecks } from '../core/runbooks/test.js';
 import type { TestContext } from '../core/runbooks/test-context.js';
 import type { TestTarget } from '../core/target.js';
+import { lastResultOf } from '../store/connectors.js';
 import type { RunDeps } from './run-deps.js';
 import { runTarget } from './targets.js';
 
@@ -74,13 +75,7 @@ async function finish(run: Run, state: Run['state'], deps: RunDeps, note?: strin
   if (note) run.facts.note = note;
   await deps.runs.save(run);
   if (run.params.name) {
-    await deps.connectors.setLastResult(run.connector, {
-      runId: run.id,
-      kind: run.kind,
-      state,
-      at: run.endedAt,
-      codes: run.steps.filter((s) => s.code).map((s) => s.code!),
-    });
+    await deps.connectors.setLastResult(run.connector, lastResultOf(run));
   }
   await deps.queues.requestSync(run.id);
 }

@@ -6,8 +6,8 @@
  * page for a blocked IP address and a 502 gateway page; unknown routes answer 404 with an empty body.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback-server.js';
 
 export const ALIGN_FAULTS = ['ip-blocked', 'server-error'] as const;
 export type AlignFault = (typeof ALIGN_FAULTS)[number];
@@ -112,11 +112,8 @@ export class AlignInstance {
   }
 }
 
-export class AlignSim {
+export class AlignSim extends LoopbackServer {
   readonly instances = new Map<string, AlignInstance>();
-  private server?: Server;
-  url = '';
-  port = 0;
 
   addInstance(host: string): AlignInstance {
     const instance = new AlignInstance(host);
@@ -129,26 +126,7 @@ export class AlignSim {
     return `http://${host}:${this.port}`;
   }
 
-  async start(port = 0, host = '127.0.0.1'): Promise<this> {
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error: Error) => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(error.message);
-      });
-    });
-    this.server.keepAliveTimeout = 30_000;
-    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-    this.url = `http://${host}:${this.port}`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     for await (const _ of req); // drain the body; no route reads one
     const url = new URL(req.url ?? '/', 'http://align');
     const hostname = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();

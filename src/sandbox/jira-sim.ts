@@ -3,11 +3,11 @@
  * (api.atlassian.com/ex/jira/{cloudId}) for scoped tokens. Answers follow reference/atlassian.md §1: Basic auth,
  * 401 shapes, the anonymous fallback header, CAPTCHA, the IP-allowlist body, 429 with Retry-After, login pages.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { applinksRoute } from './applinks.js';
 import { dataCenterRoute } from './jira-dc.js';
 import { JiraSite, type SimAccount, type SiteOptions } from './jira-site.js';
+import { LoopbackServer } from './loopback-server.js';
 import { oauthProvider } from './oauth-provider.js';
 
 export type JiraRoute = (ctx: JiraRequest) => Promise<boolean> | boolean;
@@ -42,16 +42,14 @@ const IP_REJECTED = {
   errors: {},
 };
 
-export class JiraSim {
+export class JiraSim extends LoopbackServer {
   readonly sites = new Map<string, JiraSite>();
   gatewayHost = 'api.atlassian.com';
   private readonly routes: JiraRoute[] = [];
-  private server?: Server;
-  url = '';
-  port = 0;
 
   /** Every simulator has the OAuth 1.0a provider; `routes` come after it. */
   constructor(routes: JiraRoute[] = []) {
+    super();
     this.routes.push(oauthProvider, dataCenterRoute, applinksRoute, ...routes);
   }
 
@@ -75,26 +73,7 @@ export class JiraSim {
     return `http://${this.gatewayHost}:${this.port}`;
   }
 
-  async start(port = 0, host = '127.0.0.1'): Promise<this> {
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error: Error) => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(error.message);
-      });
-    });
-    this.server.keepAliveTimeout = 30_000;
-    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-    this.url = `http://${host}:${this.port}`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://jira');
     const hostname = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     const body = await readBody(req);

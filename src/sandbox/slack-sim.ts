@@ -4,10 +4,10 @@
  * signed slash commands and block actions sent to the bot exactly as Slack sends them.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
 import { checkBlockKit } from './block-kit-limits.js';
+import { LoopbackServer } from './loopback-server.js';
 
 export interface SimMessage {
   ts: string;
@@ -52,7 +52,7 @@ export interface SlackSimOptions {
   burstPerChannel?: number;
 }
 
-export class SlackSim {
+export class SlackSim extends LoopbackServer {
   readonly signingSecret: string;
   readonly botToken: string;
   readonly teamId: string;
@@ -71,10 +71,9 @@ export class SlackSim {
   private readonly recentPosts = new Map<string, number[]>();
   private readonly burst: number;
   private tsCounter = 0;
-  private server?: Server;
-  url = '';
 
   constructor(options: SlackSimOptions = {}) {
+    super();
     this.signingSecret = options.signingSecret ?? randomBytes(16).toString('hex');
     this.botToken = options.botToken ?? `xoxb-sim-${randomBytes(8).toString('hex')}`;
     this.teamId = options.teamId ?? 'T0SANDBOX';
@@ -83,22 +82,6 @@ export class SlackSim {
 
   get apiUrl(): string {
     return `${this.url}/api/`;
-  }
-
-  async start(port = 0, host = '127.0.0.1'): Promise<this> {
-    this.server = createServer((req, res) => {
-      this.route(req, res).catch((error) => {
-        res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
-    this.url = `http://${host}:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
   /** The next calls of `method` fail as described (e.g. 429 with Retry-After: 1 on the 2nd post). */
@@ -130,7 +113,7 @@ export class SlackSim {
 
   // ── the bot → Slack direction ──────────────────────────────────────────────────────────────────────────
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
     const body = await readBody(req);
     if (url.pathname.startsWith('/api/')) return this.api(url.pathname.slice(5), req, body, res);

@@ -3,7 +3,7 @@
  * result of each.
  */
 import type { Redis } from 'ioredis';
-import type { RunState } from '../core/run.js';
+import type { Run, RunState } from '../core/run.js';
 import type { ConnectorSpec } from '../core/target.js';
 import type { Keys } from './keys.js';
 
@@ -13,6 +13,17 @@ export interface LastResult {
   state: RunState;
   at: number;
   codes: string[];
+}
+
+/** What `/align status` shows of a finished run. */
+export function lastResultOf(run: Run): LastResult {
+  return {
+    runId: run.id,
+    kind: run.kind,
+    state: run.state,
+    at: run.endedAt ?? run.updatedAt,
+    codes: run.steps.filter((s) => s.code).map((s) => s.code!),
+  };
 }
 
 export class ConnectorStore {

@@ -161,3 +161,15 @@ export async function startBot(options: {
   };
   return harness;
 }
+
+/** The site also accepts `token` for its service account, as Jira does once the admin created a new token. */
+export function acceptToken(site: JiraSite, token: string): void {
+  const first = site.accounts[0]!;
+  site.addAccount({
+    email: first.email,
+    token,
+    accountType: first.accountType,
+    appType: 'service',
+    projectPermissions: first.projectPermissions,
+  });
+}

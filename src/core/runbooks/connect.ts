@@ -78,25 +78,21 @@ async function credential(ctx: GuidedContext) {
 const oauthOnly = (ctx: GuidedContext) =>
   draftSpec(ctx).auth === 'oauth' ? undefined : 'Basic Auth and PAT skip steps 5–20.';
 
-const jiraReach: GuidedStep = {
-  id: 'jira-reach',
-  title: 'Jira site reachable',
-  async run(ctx) {
-    const results = await ctx.runTest(draftSpec(ctx), {}, JIRA_NETWORK);
-    const failure = firstFailure(results);
-    return failure ? fail(failure.code, failure.detail) : pass(passedDetail(results));
-  },
-};
+/** A step that only runs checks needing no credentials; a failure ends the run (fix the URL, start again). */
+function reachStep(id: string, title: string, checks: string[]): GuidedStep {
+  return {
+    id,
+    title,
+    async run(ctx) {
+      const results = await ctx.runTest(draftSpec(ctx), {}, checks);
+      const failure = firstFailure(results);
+      return failure ? fail(failure.code, failure.detail) : pass(passedDetail(results));
+    },
+  };
+}
 
-const alignReach: GuidedStep = {
-  id: 'align-reach',
-  title: 'Jira Align site reachable',
-  async run(ctx) {
-    const results = await ctx.runTest(draftSpec(ctx), {}, ALIGN_NETWORK);
-    const failure = firstFailure(results);
-    return failure ? fail(failure.code, failure.detail) : pass(passedDetail(results));
-  },
-};
+const jiraReach = reachStep('jira-reach', 'Jira site reachable', JIRA_NETWORK);
+const alignReach = reachStep('align-reach', 'Jira Align site reachable', ALIGN_NETWORK);
 
 function askCredential(ctx: GuidedContext, failure?: { code: DiagnosisCode; detail?: string }): StepOutcome {
   const spec = draftSpec(ctx);
