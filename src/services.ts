@@ -136,7 +136,14 @@ export async function startWorkers(infra: Infra, chat = chatAdapters(infra.confi
       viewOf: (run) => runView(run),
       logger,
     }),
-    { connection, prefix: config.redisPrefix, concurrency: 20, lockDuration: 30_000 },
+    {
+      connection,
+      prefix: config.redisPrefix,
+      concurrency: 20,
+      // Same lock and stall check as runs: a job held by a dead worker must not freeze a run's chat for a minute.
+      lockDuration: config.worker.lockMs,
+      stalledInterval: config.worker.stalledMs,
+    },
   );
   for (const worker of [runs, outbox]) {
     worker.on('error', (error) => logger.warn({ err: { message: error.message } }, 'worker error'));

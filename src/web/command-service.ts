@@ -28,9 +28,11 @@ export interface CommandDeps {
   audit: AuditLog;
   policy: RolePolicy;
   logger: Logger;
-  /** Bounds every Redis call on this path. */
+  /** Bounds all Redis work of one command together, so several slow calls cannot add up past Slack's 3 s. */
   timeoutMs?: number;
 }
+
+export const ACK_BUDGET_MS = 2000;
 
 const UNAVAILABLE =
   'Align Bot could not queue this right now: its Redis is not answering. Nothing was started — try again in a minute.';
@@ -57,25 +59,26 @@ export class CommandService {
         .catch(() => undefined);
       return say(`🔒 ${denialText(role, command.verb)}`);
     }
+    const deadline = Date.now() + (this.deps.timeoutMs ?? ACK_BUDGET_MS);
     try {
-      return await this.dispatch(command, request);
+      return await this.dispatch(command, request, deadline);
     } catch (error) {
       this.deps.logger.warn({ err: error, verb: command.verb }, 'command failed on the ack path');
       return say(`⚠️ ${UNAVAILABLE}`);
     }
   }
 
-  private async dispatch(command: Command, request: CommandRequest): Promise<MessageView> {
+  private async dispatch(command: Command, request: CommandRequest, deadline: number): Promise<MessageView> {
     switch (command.verb) {
       case 'help':
         return helpView(command.topic);
       case 'test':
         return 'adhoc' in command
-          ? this.startRun('test', command.adhoc.jira, { adhoc: command.adhoc }, request)
-          : this.startNamed('test', command.name, { name: command.name }, request);
+          ? this.startRun('test', command.adhoc.jira, { adhoc: command.adhoc }, request, deadline)
+          : this.startNamed('test', command.name, { name: command.name }, request, deadline);
       case 'list':
       case 'status':
-        return this.bounded(this.statusView(command.verb === 'status' ? command.name : undefined));
+        return this.bounded(this.statusView(command.verb === 'status' ? command.name : undefined), deadline);
       default:
         return say(`/align ${command.verb} is not available in this version yet. /align help lists what is.`);
     }
@@ -86,10 +89,11 @@ export class CommandService {
     name: string,
     params: Record<string, unknown>,
     request: CommandRequest,
+    deadline: number,
   ) {
-    const spec = await this.bounded(this.deps.connectors.get(name));
+    const spec = await this.bounded(this.deps.connectors.get(name), deadline);
     if (!spec) return say(`No connector named “${name}”. /align list shows the connectors.`);
-    return this.startRun(kind, name, params, request);
+    return this.startRun(kind, name, params, request, deadline);
   }
 
   private async startRun(
@@ -97,6 +101,7 @@ export class CommandService {
     connector: string,
     params: Record<string, unknown>,
     request: CommandRequest,
+    deadline: number,
   ) {
     const now = Date.now();
     const run: Run = {
@@ -113,8 +118,14 @@ export class CommandService {
       params,
       facts: {},
     };
-    await this.bounded(this.deps.runs.create(run));
-    await this.deps.queues.enqueueRun(run.id, this.deps.timeoutMs);
+    try {
+      await this.bounded(this.deps.runs.create(run), deadline);
+      await this.deps.queues.enqueueRun(run.id, deadline - Date.now());
+    } catch (error) {
+      // A silent Redis may still execute the write later; the removal queued behind it undoes it then.
+      void this.deps.runs.discard(run).catch(() => undefined);
+      throw error;
+    }
     void this.deps.audit
       .append({ actor: request.user.id, action: kind, outcome: 'ok', connector, runId: run.id })
       .catch(() => undefined);
@@ -130,8 +141,8 @@ export class CommandService {
     return listView(specs, last);
   }
 
-  private bounded<T>(promise: Promise<T>): Promise<T> {
-    return withTimeout(promise, this.deps.timeoutMs ?? 1500, 'Redis did not answer in time');
+  private bounded<T>(promise: Promise<T>, deadline: number): Promise<T> {
+    return withTimeout(promise, deadline - Date.now(), 'Redis did not answer in time');
   }
 }
 
