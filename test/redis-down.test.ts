@@ -22,10 +22,11 @@ const hasRedisServer = await new Promise<boolean>((resolve) => {
   probe.on('error', () => resolve(false));
   probe.on('exit', (code) => resolve(code === 0));
 });
-if (!hasRedisServer && process.env.ALIGN_BOT_REQUIRE_PEERS === '1') {
-  throw new Error(
-    'redis-server is not on PATH (apt-get install redis-server); ALIGN_BOT_REQUIRE_PEERS=1 forbids skipping',
-  );
+const MISSING =
+  'redis-server is not on PATH: install it (apt-get install redis-server) to run the Redis-outage tests';
+if (!hasRedisServer) {
+  if (process.env.ALIGN_BOT_REQUIRE_PEERS === '1') throw new Error(`${MISSING} (ALIGN_BOT_REQUIRE_PEERS=1)`);
+  console.warn(`skipping: ${MISSING}`);
 }
 
 let port: number;

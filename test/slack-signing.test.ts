@@ -4,7 +4,7 @@
  * in src/web/server.ts, since Bolt's window is one-sided), and Bolt's exact content-type comparison holds.
  */
 import { verifySlackRequest } from '@slack/bolt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SlackSim } from '../src/sandbox/slack-sim.js';
 import { ADMIN, type BotHarness, startBot } from './helpers/bot.js';
 import { keysOf, testPrefix } from './helpers/redis.js';
@@ -80,9 +80,19 @@ describe('the bot’s Slack endpoint', () => {
     }).toString();
   const now = () => Math.floor(Date.now() / 1000);
 
+  const runKeys = async () => (await keysOf(prefix)).filter((k) => k.startsWith(`${prefix}:run:`));
+
+  // A request that got through by mistake must not fail the next test too.
+  afterEach(async () => {
+    const jobs = await bot.web!.queues.runs.getJobs(['waiting', 'active', 'delayed']);
+    await Promise.all(jobs.map((j) => j.remove()));
+    for (const key of await runKeys()) await bot.web!.redis.del(key);
+  });
+
+  /** Refused requests leave no run and no job behind. */
   async function expectNothingQueued() {
     expect(await bot.web!.queues.runs.getJobCounts()).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
-    expect((await keysOf(prefix)).filter((k) => k.startsWith(`${prefix}:run:`))).toEqual([]);
+    expect(await runKeys()).toEqual([]);
   }
 
   it('answers a correctly signed command (the control case)', async () => {

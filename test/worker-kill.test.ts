@@ -208,7 +208,7 @@ describe('SIGKILL of a worker in the middle of a run', () => {
       { what: `the final root message\n${second.output()}`, timeoutMs: 45_000 },
     );
     // With ALIGN_BOT_LOCK_MS=2000 the take-over is a matter of seconds, not the 30 s default lock.
-    expect(Date.now() - killedAt).toBeLessThan(20_000);
+    expect(Date.now() - killedAt).toBeLessThan(25_000);
     await new Promise((r) => setTimeout(r, 1500));
     expect(slowSlack.dropped).toBeGreaterThanOrEqual(1);
     expect(bot.slack.channel(channel)).toHaveLength(1);
