@@ -73,6 +73,9 @@ export class EgressGuard implements EgressPort {
   }
 
   private checkAddress(host: string, address: string): void {
+    // NAT64, 6to4 and IPv4-compatible addresses reach the IPv4 address inside them: judge that one.
+    const inner = embeddedIPv4(address);
+    if (inner) return this.checkAddress(host, inner);
     const range = rangeOf(address);
     const normalized = normalize(address);
     if (METADATA_ADDRESSES.has(normalized)) {
@@ -129,6 +132,19 @@ function normalize(address: string): string {
     return (parsed as ipaddr.IPv6).toIPv4Address().toString();
   }
   return parsed.toString();
+}
+
+/** The IPv4 address carried by a NAT64 (64:ff9b::/96), 6to4 (2002::/16) or IPv4-compatible (::/96) address. */
+export function embeddedIPv4(address: string): string | undefined {
+  const parsed = ipaddr.parse(address);
+  if (parsed.kind() !== 'ipv6') return undefined;
+  const p = (parsed as ipaddr.IPv6).parts;
+  const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  const zeros = (from: number, to: number) => p.slice(from, to).every((x) => x === 0);
+  if (p[0] === 0x64 && p[1] === 0xff9b && zeros(2, 6)) return v4(p[6]!, p[7]!);
+  if (p[0] === 0x2002) return v4(p[1]!, p[2]!);
+  if (zeros(0, 6) && (p[6] !== 0 || p[7]! > 1)) return v4(p[6]!, p[7]!);
+  return undefined;
 }
 
 function rangeOf(address: string): string {

@@ -31,6 +31,15 @@ export class RunStore {
     return ok?.[0]?.[1] === 'OK';
   }
 
+  /** Removes a run that was never enqueued (its command was refused after the record was written). */
+  async discard(run: Pick<Run, 'id' | 'connector'>): Promise<void> {
+    await this.redis
+      .multi()
+      .del(this.keys.run(run.id))
+      .zrem(this.keys.runsByConnector(run.connector), run.id)
+      .exec();
+  }
+
   async get(id: string): Promise<Run | undefined> {
     const raw = await this.redis.get(this.keys.run(id));
     return raw ? (JSON.parse(raw) as Run) : undefined;

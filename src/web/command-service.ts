@@ -40,7 +40,7 @@ export interface CommandDeps {
   decisions: DecisionStore;
   policy: RolePolicy;
   logger: Logger;
-  /** Bounds every Redis call on this path. */
+  /** Bounds all Redis work of one command together, so several slow calls cannot add up past Slack's 3 s. */
   timeoutMs?: number;
 }
 
@@ -50,6 +50,8 @@ const RUNBOOK_VERSIONS: Record<RunKind, number> = {
   connect: CONNECT_RUNBOOK_VERSION,
   report: 1,
 };
+
+export const ACK_BUDGET_MS = 2000;
 
 const UNAVAILABLE =
   'Align Bot could not queue this right now: its Redis is not answering. Nothing was started — try again in a minute.';
@@ -76,33 +78,34 @@ export class CommandService {
         .catch(() => undefined);
       return say(`🔒 ${denialText(role, command.verb)}`);
     }
+    const deadline = Date.now() + (this.deps.timeoutMs ?? ACK_BUDGET_MS);
     try {
-      return await this.dispatch(command, request);
+      return await this.dispatch(command, request, deadline);
     } catch (error) {
       this.deps.logger.warn({ err: error, verb: command.verb }, 'command failed on the ack path');
       return say(`⚠️ ${UNAVAILABLE}`);
     }
   }
 
-  private async dispatch(command: Command, request: CommandRequest): Promise<MessageView> {
+  private async dispatch(command: Command, request: CommandRequest, deadline: number): Promise<MessageView> {
     switch (command.verb) {
       case 'help':
         return helpView(command.topic);
       case 'test':
         return 'adhoc' in command
-          ? this.startRun('test', command.adhoc.jira, { adhoc: command.adhoc }, request)
-          : this.startNamed('test', command.name, { name: command.name }, request);
+          ? this.startRun('test', command.adhoc.jira, { adhoc: command.adhoc }, request, deadline)
+          : this.startNamed('test', command.name, { name: command.name }, request, deadline);
       case 'list':
       case 'status':
-        return this.bounded(this.statusView(command.verb === 'status' ? command.name : undefined));
+        return this.bounded(this.statusView(command.verb === 'status' ? command.name : undefined), deadline);
       case 'connect': {
         const { verb: _verb, ...params } = command;
-        if (await this.bounded(this.deps.connectors.get(command.name))) {
+        if (await this.bounded(this.deps.connectors.get(command.name), deadline)) {
           return say(
             `A connector named “${command.name}” exists already. /align rotate ${command.name} changes its credential; pick another name for a new one.`,
           );
         }
-        return this.startRun('connect', command.name, params, request);
+        return this.startRun('connect', command.name, params, request, deadline);
       }
       case 'rotate':
         return this.startNamed(
@@ -110,12 +113,14 @@ export class CommandService {
           command.name,
           { name: command.name, ...(command.auth ? { auth: command.auth } : {}) },
           request,
+          deadline,
         );
       case 'cancel':
-        return this.cancel(command.runId, request);
+        return this.cancel(command.runId, request, deadline);
       case 'audit':
         return this.bounded(
           this.deps.audit.recent({ ...(command.name ? { connector: command.name } : {}), limit: 20 }),
+          deadline,
         ).then((entries) => auditView(entries, command.name));
       default:
         return say(`/align ${command.verb} is not available in this version yet. /align help lists what is.`);
@@ -127,14 +132,15 @@ export class CommandService {
     name: string,
     params: Record<string, unknown>,
     request: CommandRequest,
+    deadline: number,
   ) {
-    const spec = await this.bounded(this.deps.connectors.get(name));
+    const spec = await this.bounded(this.deps.connectors.get(name), deadline);
     if (!spec) return say(`No connector named “${name}”. /align list shows the connectors.`);
-    return this.startRun(kind, name, params, request);
+    return this.startRun(kind, name, params, request, deadline);
   }
 
-  private async cancel(runId: string, request: CommandRequest): Promise<MessageView> {
-    const run = await this.bounded(this.deps.runs.get(runId));
+  private async cancel(runId: string, request: CommandRequest, deadline: number): Promise<MessageView> {
+    const run = await this.bounded(this.deps.runs.get(runId), deadline);
     if (!run) return say(`No run ${runId}.`);
     if (isTerminal(run.state)) return say(`Run ${runId} has already ended (${run.state}).`);
     const who: Principal = {
@@ -151,8 +157,8 @@ export class CommandService {
         ' (who started it) or an Align Bot admin can cancel this run.',
       ]);
     }
-    await this.bounded(this.deps.decisions.requestCancel(runId, who.id));
-    await this.bounded(this.deps.queues.wake(runId));
+    await this.bounded(this.deps.decisions.requestCancel(runId, who.id), deadline);
+    await this.bounded(this.deps.queues.wake(runId), deadline);
     void this.deps.audit
       .append({ actor: who.id, action: 'cancel', outcome: 'ok', connector: run.connector, runId })
       .catch(() => undefined);
@@ -164,6 +170,7 @@ export class CommandService {
     connector: string,
     params: Record<string, unknown>,
     request: CommandRequest,
+    deadline: number,
   ) {
     const now = Date.now();
     const run: Run = {
@@ -181,14 +188,20 @@ export class CommandService {
       facts: {},
     };
     if (kind !== 'test') {
-      const active = await this.bounded(this.deps.runs.claimActive(kind, connector, run.id));
+      const active = await this.bounded(this.deps.runs.claimActive(kind, connector, run.id), deadline);
       if (active)
         return say(
           `A ${kind} of ${connector} is already running: ${active}. Finish or /align cancel ${active} first.`,
         );
     }
-    await this.bounded(this.deps.runs.create(run));
-    await this.deps.queues.enqueueRun(run.id, this.deps.timeoutMs);
+    try {
+      await this.bounded(this.deps.runs.create(run), deadline);
+      await this.deps.queues.enqueueRun(run.id, deadline - Date.now());
+    } catch (error) {
+      // A silent Redis may still execute the write later; the removal queued behind it undoes it then.
+      void this.deps.runs.discard(run).catch(() => undefined);
+      throw error;
+    }
     void this.deps.audit
       .append({ actor: request.user.id, action: kind, outcome: 'ok', connector, runId: run.id })
       .catch(() => undefined);
@@ -204,8 +217,8 @@ export class CommandService {
     return listView(specs, last);
   }
 
-  private bounded<T>(promise: Promise<T>): Promise<T> {
-    return withTimeout(promise, this.deps.timeoutMs ?? 1500, 'Redis did not answer in time');
+  private bounded<T>(promise: Promise<T>, deadline: number): Promise<T> {
+    return withTimeout(promise, deadline - Date.now(), 'Redis did not answer in time');
   }
 }
 

@@ -31,15 +31,18 @@ export interface SlackReceiver {
 }
 
 export async function createSlackApp(options: SlackAppOptions): Promise<SlackReceiver> {
+  // The receiver logs refused requests itself; without our logger it prints to the console at any LOG_LEVEL.
+  const logger = boltLogger(options.logger.child({ component: 'bolt' })) as never;
   const receiver = new HTTPReceiver({
     signingSecret: options.signingSecret,
     endpoints: '/slack/events',
     processBeforeResponse: false,
+    logger,
   });
   const app = new App({
     token: options.botToken,
     receiver,
-    logger: boltLogger(options.logger.child({ component: 'bolt' })) as never,
+    logger,
     logLevel: LogLevel.WARN,
     clientOptions: { slackApiUrl: options.apiUrl },
     deferInitialization: true,
