@@ -13,6 +13,7 @@ import type { AuditLog } from '../store/audit.js';
 import type { ConnectorStore } from '../store/connectors.js';
 import { withTimeout } from '../store/redis.js';
 import { newRunId, type RunStore } from '../store/runs.js';
+import type { ReportCommands } from './report-commands.js';
 import { listView } from './status-view.js';
 
 export interface CommandRequest {
@@ -30,6 +31,7 @@ export interface CommandDeps {
   logger: Logger;
   /** Bounds every Redis call on this path. */
   timeoutMs?: number;
+  reports?: ReportCommands;
 }
 
 const UNAVAILABLE =
@@ -76,6 +78,9 @@ export class CommandService {
       case 'list':
       case 'status':
         return this.bounded(this.statusView(command.verb === 'status' ? command.name : undefined));
+      case 'report':
+        if (this.deps.reports) return this.deps.reports.handle(command, request);
+        return say('/align report is not available in this deployment.');
       default:
         return say(`/align ${command.verb} is not available in this version yet. /align help lists what is.`);
     }
