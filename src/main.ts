@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * align-bot: one entry, subcommands. start | web | worker | sandbox | test | explain | help
+ * align-bot: one entry, subcommands. start | web | worker | sandbox | test | report | explain | help
  */
 import { explainCommand } from './cli/explain.js';
 import { RedisUnavailable } from './cli/private-redis.js';
+import { reportCommand } from './cli/report-command.js';
 import { type Mode, runServer } from './cli/start.js';
 import { testCommand } from './cli/test-command.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -17,6 +18,8 @@ const USAGE = `Usage: align-bot <command>
   test <name> | --jira <url> [--email E] [--token-env VAR] [--project KEY] [--json]
                         test a connector in-process (no Redis needed)
   explain [CODE]        what a diagnosis code means and how to fix it; without CODE, list them
+  report [--json] [--tz Zone]
+                        fleet report in-process: every connector tested, with history when Redis answers
 `;
 
 const SERVERS: readonly string[] = ['start', 'web', 'worker', 'sandbox'];
@@ -44,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   if (command === 'test') return testCommand(rest, config, io);
+  if (command === 'report') return reportCommand(rest, config, io);
   if (SERVERS.includes(command)) {
     const logger = createLogger(config.logLevel);
     try {

@@ -14,6 +14,7 @@ import { createSlackApp } from './chat/slack/app.js';
 import { SlackChat } from './chat/slack/client.js';
 import type { Config } from './config.js';
 import { systemClock } from './core/ports.js';
+import { reportRunView } from './core/report-view.js';
 import type { Run } from './core/run.js';
 import { runView } from './core/run-view.js';
 import { DEFAULT_LIMITS } from './core/runbooks/test-context.js';
@@ -22,6 +23,8 @@ import { OUTBOX_QUEUE, RUNS_QUEUE } from './queue/names.js';
 import { outboxProcessor } from './queue/outbox.js';
 import { Pacer } from './queue/pacer.js';
 import { Queues } from './queue/queues.js';
+import { ReportScheduler, startReportTriggers } from './queue/report-scheduler.js';
+import { reportSettings } from './queue/report-settings.js';
 import { runProcessor } from './queue/run-worker.js';
 import { AuditLog } from './store/audit.js';
 import { ConnectorStore } from './store/connectors.js';
@@ -29,12 +32,16 @@ import { loadConnectorsFile } from './store/connectors-file.js';
 import { DecisionStore } from './store/decisions.js';
 import { DeliveryStore } from './store/delivery.js';
 import { FormStore } from './store/forms.js';
+import { HistoryStore } from './store/history.js';
 import { Keys } from './store/keys.js';
 import { createRedis, evictionPolicyWarning, waitReady } from './store/redis.js';
+import { ReportStateStore } from './store/report-state.js';
 import { RunStore } from './store/runs.js';
 import { Vault } from './store/vault.js';
 import { ActionService } from './web/action-service.js';
 import { CommandService } from './web/command-service.js';
+import { mountMetrics, processMetrics, startWorkerMetrics } from './web/metrics.js';
+import { ReportCommands } from './web/report-commands.js';
 import { secretFormRouter } from './web/secret-form.js';
 import { createWebServer, listen } from './web/server.js';
 
@@ -121,6 +128,8 @@ export interface Stoppable {
 export async function startWorkers(infra: Infra, chat = chatAdapters(infra.config)): Promise<Stoppable> {
   const { config, logger } = infra;
   const connection = infra.redis;
+  const metrics = processMetrics();
+  const reports = reportSettings(process.env);
   const runs = new Worker(
     RUNS_QUEUE,
     runProcessor({
@@ -137,6 +146,12 @@ export async function startWorkers(infra: Infra, chat = chatAdapters(infra.confi
       promptTtlMs: config.promptTtlMs,
       approvalTtlMs: config.approvals.ttlMs,
       logger,
+      report: {
+        history: new HistoryStore(connection, infra.keys, reports.retentionDays),
+        state: new ReportStateStore(connection, infra.keys),
+        settings: reports,
+        observeChecks: metrics.observeChecks,
+      },
     }),
     {
       connection,
@@ -154,8 +169,9 @@ export async function startWorkers(infra: Infra, chat = chatAdapters(infra.confi
       deliveries: infra.deliveries,
       pacer: new Pacer(connection, infra.keys),
       chatFor: (platform) => chat[platform],
-      viewOf: (run) => runView(run),
+      viewOf: (run) => (run.kind === 'report' ? reportRunView(run) : runView(run)),
       logger,
+      onDelivery: metrics.onDelivery,
     }),
     {
       connection,
@@ -172,15 +188,19 @@ export async function startWorkers(infra: Infra, chat = chatAdapters(infra.confi
       logger.warn({ queue: worker.name, jobId: job?.id, err: { message: error.message } }, 'job failed'),
     );
   }
+  metrics.watchRunWorker(runs, infra.runs);
+  const triggers = await startReportTriggers({ ...infra, prefix: config.redisPrefix });
+  const metricsServer = await startWorkerMetrics(process.env, logger);
   return {
     async close() {
-      await Promise.all([runs.close(), outbox.close()]);
+      await Promise.all([runs.close(), outbox.close(), triggers.close(), metricsServer?.close()]);
     },
   };
 }
 
 export async function startWeb(infra: Infra, port: number): Promise<Stoppable & { port: number }> {
   const { config, logger } = infra;
+  const scheduler = new ReportScheduler(infra.redis, infra.keys, config.redisPrefix);
   const commands = new CommandService({
     runs: infra.runs,
     queues: infra.queues,
@@ -189,6 +209,7 @@ export async function startWeb(infra: Infra, port: number): Promise<Stoppable & 
     decisions: infra.decisions,
     policy: config.roles,
     logger,
+    reports: new ReportCommands({ ...infra, scheduler, settings: reportSettings(process.env), logger }),
   });
   const publicUrl = { value: config.publicUrl ?? `http://localhost:${port}` };
   const actions = new ActionService({
@@ -232,6 +253,11 @@ export async function startWeb(infra: Infra, port: number): Promise<Stoppable & 
       .type('text/plain')
       .send(ok ? 'ready' : 'redis unavailable');
   });
+  mountMetrics(
+    app,
+    { connectors: infra.connectors, queues: [infra.queues.runs, infra.queues.outbox, scheduler.queue] },
+    logger,
+  );
   const bound = await listen(server, port);
   if (!config.publicUrl) publicUrl.value = `http://localhost:${bound}`;
   if (!infra.vault)
@@ -245,6 +271,7 @@ export async function startWeb(infra: Infra, port: number): Promise<Stoppable & 
       slack?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await scheduler.close();
     },
   };
 }

@@ -7,12 +7,13 @@ import { isTerminal, type Run } from '../core/run.js';
 import { connectSteps } from '../core/runbooks/connect.js';
 import { rotateSteps } from '../core/runbooks/rotate.js';
 import { executeGuided } from './execute-guided.js';
+import { executeReport, type ReportRunDeps } from './execute-report.js';
 import { executeTest } from './execute-test.js';
 import { guidedContext } from './guided-context.js';
 import type { RunJob } from './names.js';
 import type { RunDeps } from './run-deps.js';
 
-export function runProcessor(deps: RunDeps) {
+export function runProcessor(deps: RunDeps & { report?: ReportRunDeps }) {
   return async (job: Job<RunJob>, token?: string): Promise<void> => {
     const run = await deps.runs.get(job.data.runId);
     if (!run) {
@@ -27,6 +28,9 @@ export function runProcessor(deps: RunDeps) {
         return executeRotate(run, job, token, deps);
       case 'connect':
         return executeGuided(run, connectSteps(), guidedContext(run, undefined, deps), job, token, deps);
+      case 'report':
+        if (!deps.report) throw new Error('report runs need the report dependencies');
+        return executeReport(run, deps, deps.report);
       default:
         deps.logger.error({ runId: run.id, kind: run.kind }, 'no executor for this run kind');
     }

@@ -20,6 +20,22 @@ export class Keys {
   connectors(): string {
     return `${this.prefix}:connectors`;
   }
+  /** Fleet reports: result history per connector, schedules, per-channel snapshots, per-run progress. */
+  history(connector: string): string {
+    return `${this.prefix}:history:${connector}`;
+  }
+  lastFailure(connector: string): string {
+    return `${this.prefix}:history:${connector}:lastfail`;
+  }
+  reportSchedules(): string {
+    return `${this.prefix}:report:schedules`;
+  }
+  reportSnapshot(conversation: string): string {
+    return `${this.prefix}:report:last:${conversation}`;
+  }
+  reportProgress(runId: string): string {
+    return `${this.prefix}:report:progress:${runId}`;
+  }
   /** Everything this prefix owns, for cleanup in tests. */
   pattern(): string {
     return `${this.prefix}:*`;

@@ -24,6 +24,7 @@ import type { DecisionStore } from '../store/decisions.js';
 import { withTimeout } from '../store/redis.js';
 import { newRunId, type RunStore } from '../store/runs.js';
 import { auditView } from './audit-view.js';
+import type { ReportCommands } from './report-commands.js';
 import { listView } from './status-view.js';
 
 export interface CommandRequest {
@@ -42,6 +43,7 @@ export interface CommandDeps {
   logger: Logger;
   /** Bounds all Redis work of one command together, so several slow calls cannot add up past Slack's 3 s. */
   timeoutMs?: number;
+  reports?: ReportCommands;
 }
 
 const RUNBOOK_VERSIONS: Record<RunKind, number> = {
@@ -122,8 +124,9 @@ export class CommandService {
           this.deps.audit.recent({ ...(command.name ? { connector: command.name } : {}), limit: 20 }),
           deadline,
         ).then((entries) => auditView(entries, command.name));
-      default:
-        return say(`/align ${command.verb} is not available in this version yet. /align help lists what is.`);
+      case 'report':
+        if (this.deps.reports) return this.deps.reports.handle(command, request);
+        return say('/align report is not available in this deployment.');
     }
   }
 

@@ -1,0 +1,334 @@
+/**
+ * ReportData → RunView. Paged so every message stays far inside Slack's limits however large the fleet: the root
+ * (posted to the channel) carries the summary, the changes, the credentials and page 1 of the table, failing
+ * connectors first; further pages are thread replies, then one reply per failing connector with its fix. Thread
+ * replies keep a 500-connector report to one message in the channel, and the outbox already posts each keyed
+ * reply once and edits it in place. Budgets count plain characters, well under the ~12k Slack accepts.
+ */
+import { diagnosis, shortHint } from './diagnosis.js';
+import type { ReportData, ReportRow } from './report.js';
+import type { Run } from './run.js';
+import { failureMessage } from './run-view.js';
+import { type Block, type Inline, type MessageView, plain, type ReplyView, type RunView } from './view.js';
+
+export const REPORT_LIMITS = {
+  /** Plain characters of table rows per message (root and each page). */
+  pageChars: 6000,
+  rowsPerPage: 40,
+  /** Characters of one text block (Slack's section cap is 3000 after markup). */
+  blockChars: 2400,
+  /** Names listed per change or expiry line before "+N more". */
+  namesPerLine: 15,
+  /** Thread replies with a fix, one per failing connector; the rest are rolled up in one reply. */
+  failureReplies: 50,
+} as const;
+
+/** Markup a renderer adds per row (bold name, code quotes). */
+const ROW_OVERHEAD = 8;
+
+const ICON = { ok: '✅', warn: '⚠️', fail: '❌' } as const;
+const CHANGE_NOTE = {
+  'new-failure': ' 🆕 new failure',
+  recovered: ' ↗ recovered',
+  'cause-changed': ' ↻ new cause',
+  added: ' ➕ new connector',
+  expiry: '',
+} as const;
+
+export interface ReportMeta {
+  runId: string;
+  /** Who asked, or which schedule fired. */
+  trigger: Inline[];
+}
+
+/** The view of a report run in any state: progress, the report, or why it failed. */
+export function reportRunView(run: Run): RunView {
+  const report = run.facts.report as ReportData | undefined;
+  const meta = metaOf(run);
+  if (report) return reportView(report, meta);
+  if (run.state === 'failed' || run.state === 'cancelled' || run.state === 'expired') {
+    const text = `❌ Fleet report ${run.state}${run.facts.note ? `: ${String(run.facts.note)}` : ''}`;
+    return {
+      root: { text, blocks: [{ type: 'text', text: [{ b: text }] }, metaContext(meta)] },
+      replies: [],
+    };
+  }
+  const progress = run.facts.progress as { done: number; total: number } | undefined;
+  const text = progress
+    ? `🔄 Fleet report: testing ${progress.total} connectors… ${progress.done} done`
+    : '🔄 Fleet report: starting…';
+  return { root: { text, blocks: [{ type: 'text', text: [{ b: text }] }, metaContext(meta)] }, replies: [] };
+}
+
+function metaOf(run: Run): ReportMeta {
+  const p = run.params;
+  const trigger: Inline[] =
+    p.trigger === 'schedule'
+      ? [`scheduled (${String(p.schedule ?? 'schedule')}${p.onlyChanges ? ', changes only' : ''})`]
+      : ['requested by ', { user: run.requestedBy.id }];
+  return { runId: run.id, trigger };
+}
+
+function metaContext(meta: ReportMeta, extra = ''): Block {
+  return { type: 'context', text: [`${meta.runId} · `, ...meta.trigger, ...(extra ? [extra] : [])] };
+}
+
+export function reportView(data: ReportData, meta: ReportMeta): RunView {
+  const head = headline(data);
+  if (data.total === 0) {
+    const blocks: Block[] = [
+      { type: 'text', text: [{ b: head }] },
+      {
+        type: 'text',
+        text: [
+          'There are no connectors to test. Add them to the connectors file (ALIGN_BOT_CONNECTORS_FILE) or set one up with /align connect.',
+        ],
+      },
+      ...changeBlocks(data),
+      metaContext(meta),
+    ];
+    return { root: { text: head, blocks }, replies: [] };
+  }
+  const header: Block[] = [
+    { type: 'text', text: [{ b: head }] },
+    metaContext(meta, ` · tested in ${duration(data.durationMs)}${historyNote(data)}`),
+    ...changeBlocks(data),
+    ...expiryBlocks(data),
+    { type: 'divider' },
+    columnsContext(data),
+  ];
+  const rows = data.rows.map((r) => rowLine(r, data.generatedAt));
+  const pages = paginate(rows, REPORT_LIMITS.pageChars - blocksSize(header), REPORT_LIMITS.pageChars);
+  const failing = data.rows.filter((r) => r.status === 'fail');
+  const footer: string[] = [];
+  if (pages.length > 1) footer.push(`Page 1 of ${pages.length}; pages 2–${pages.length} are in the thread.`);
+  if (failing.length > 0)
+    footer.push(`Causes and fixes for ${failing.length} failing connector(s) are in the thread.`);
+  const root: MessageView = {
+    text: head,
+    blocks: [
+      ...header,
+      ...rowBlocks(pages[0] ?? []),
+      ...(footer.length > 0 ? [{ type: 'context', text: [footer.join(' ')] } as Block] : []),
+    ],
+  };
+  const replies: ReplyView[] = pages.slice(1).map((page, i) => ({
+    key: `page:${i + 2}`,
+    message: {
+      text: `Fleet report ${meta.runId}, page ${i + 2} of ${pages.length}`,
+      blocks: [
+        { type: 'context', text: [`Fleet report ${meta.runId} · page ${i + 2} of ${pages.length}`] },
+        columnsContext(data),
+        ...rowBlocks(page),
+      ],
+    },
+  }));
+  return { root, replies: [...replies, ...failureReplies(failing)] };
+}
+
+function headline(data: ReportData): string {
+  if (data.total === 0) return '📋 Fleet report: no connectors yet';
+  const { ok, warn, fail } = data.counts;
+  const icon = fail > 0 ? '❌' : warn > 0 ? '⚠️' : '✅';
+  const parts = [
+    ...(fail > 0 ? [`${fail} failing`] : []),
+    ...(warn > 0 ? [`${warn} with warnings`] : []),
+    `${ok} passing`,
+  ];
+  return `${icon} Fleet report: ${parts.join(' · ')} (${data.total} connector${data.total === 1 ? '' : 's'})`;
+}
+
+function historyNote(data: ReportData): string {
+  return data.history === 'redis'
+    ? ` · uptime in ${data.timeZone} days`
+    : ' · no history available, uptime unknown';
+}
+
+function columnsContext(data: ReportData): Block {
+  return {
+    type: 'context',
+    text: [
+      `connector · Jira round trip · uptime 24 h / 7 d / 30 d (${data.timeZone}) · cause or last failure`,
+    ],
+  };
+}
+
+function changeBlocks(data: ReportData): Block[] {
+  if (data.firstReport) {
+    return [
+      {
+        type: 'context',
+        text: ['First report in this channel: from the next one on, it lists what changed since the last.'],
+      },
+    ];
+  }
+  const c = data.changes;
+  const lines: Inline[][] = [
+    namesLine('🆕 New failures', c.newFailures),
+    namesLine('✅ Recovered', c.recovered),
+    namesLine('↻ Failing for a new cause', c.causeChanged),
+    namesLine('➕ Added', c.added),
+    namesLine('➖ Removed', c.removed),
+    namesLine('⏰ Credential expiry closer', c.expiry),
+  ].filter((l) => l.length > 0);
+  if (lines.length === 0) return [{ type: 'context', text: ['No changes since the last report.'] }];
+  return [{ type: 'text', text: [{ b: 'Since the last report' }, ...lines.flatMap((l) => ['\n', ...l])] }];
+}
+
+function namesLine(label: string, names: string[]): Inline[] {
+  if (names.length === 0) return [];
+  const shown = names.slice(0, REPORT_LIMITS.namesPerLine).join(', ');
+  const more =
+    names.length > REPORT_LIMITS.namesPerLine ? ` +${names.length - REPORT_LIMITS.namesPerLine} more` : '';
+  return [`${label} (${names.length}): ${shown}${more}`];
+}
+
+function expiryBlocks(data: ReportData): Block[] {
+  const rows = data.rows.filter((r) => r.expiry);
+  if (rows.length === 0) return [];
+  const tiers: Array<[string, (r: ReportRow) => boolean]> = [
+    ['⛔ Expired', (r) => r.expiry!.tier === 0],
+    ['⏰ Within 1 day', (r) => r.expiry!.tier === 1],
+    ['⏰ Within 7 days', (r) => r.expiry!.tier === 7],
+    ['⏰ Within 30 days', (r) => r.expiry!.tier === 30],
+  ];
+  const lines = tiers
+    .map(([label, match]) =>
+      namesLine(
+        label,
+        rows.filter(match).map((r) => `${r.name} (${r.expiry!.on})`),
+      ),
+    )
+    .filter((l) => l.length > 0);
+  const anyExpired = rows.some((r) => r.expiry!.tier === 0);
+  return [
+    { type: 'text', text: [{ b: 'Credentials' }, ...lines.flatMap((l) => ['\n', ...l])] },
+    {
+      type: 'context',
+      text: [
+        { code: anyExpired ? 'TOKEN_EXPIRED' : 'TOKEN_EXPIRING_SOON' },
+        ` ${shortHint(anyExpired ? 'TOKEN_EXPIRED' : 'TOKEN_EXPIRING_SOON')}`,
+      ],
+    },
+  ];
+}
+
+export function rowLine(row: ReportRow, now: number): Inline[] {
+  const [d1, d7, d30] = row.uptime;
+  const line: Inline[] = [
+    `${ICON[row.status]} `,
+    { b: row.name },
+    ` · ${row.latencyMs === undefined ? '—' : duration(row.latencyMs)} · ${pct(d1)} / ${pct(d7)} / ${pct(d30)}`,
+  ];
+  if (row.status !== 'ok' && row.code) {
+    line.push(' · ', { code: row.code });
+    if (row.failingSince !== undefined && now - row.failingSince >= 60_000) {
+      line.push(` since ${age(now - row.failingSince)}`);
+    }
+  } else if (row.lastFailure) {
+    line.push(` · last failed ${age(now - row.lastFailure.at)} ago`);
+  }
+  if (row.change) line.push(CHANGE_NOTE[row.change]);
+  if (row.expiry) {
+    line.push(
+      row.expiry.tier === 0 ? ' · ⛔ credential expired' : ` · ⏰ credential expires in ${row.expiry.days} d`,
+    );
+  }
+  return line;
+}
+
+function paginate(rows: Inline[][], firstBudget: number, budget: number): Inline[][][] {
+  const pages: Inline[][][] = [];
+  let page: Inline[][] = [];
+  let used = 0;
+  let limit = Math.max(firstBudget, 1500);
+  for (const row of rows) {
+    const size = plain(row).length + ROW_OVERHEAD;
+    if (page.length > 0 && (used + size > limit || page.length >= REPORT_LIMITS.rowsPerPage)) {
+      pages.push(page);
+      page = [];
+      used = 0;
+      limit = budget;
+    }
+    page.push(row);
+    used += size;
+  }
+  if (page.length > 0) pages.push(page);
+  return pages;
+}
+
+function rowBlocks(rows: Inline[][]): Block[] {
+  const blocks: Block[] = [];
+  let current: Inline[] = [];
+  let size = 0;
+  for (const row of rows) {
+    const rowSize = plain(row).length + ROW_OVERHEAD;
+    if (current.length > 0 && size + rowSize > REPORT_LIMITS.blockChars) {
+      blocks.push({ type: 'text', text: current });
+      current = [];
+      size = 0;
+    }
+    if (current.length > 0) current.push('\n');
+    current.push(...row);
+    size += rowSize + 1;
+  }
+  if (current.length > 0) blocks.push({ type: 'text', text: current });
+  return blocks;
+}
+
+function failureReplies(failing: ReportRow[]): ReplyView[] {
+  const withCode = failing.filter((r) => r.code);
+  const replies: ReplyView[] = withCode.slice(0, REPORT_LIMITS.failureReplies).map((row) => ({
+    key: `fail:${row.name}`,
+    message: failureMessage({
+      id: row.name,
+      title: `${row.name}: ${row.check ?? 'test'}`,
+      status: 'fail',
+      code: row.code!,
+      ...(row.detail ? { detail: row.detail } : {}),
+    }),
+  }));
+  const rest = withCode.slice(REPORT_LIMITS.failureReplies);
+  if (rest.length > 0) {
+    const lines = rest.slice(0, 60).map((r) => `${r.name} (${r.code} — ${diagnosis(r.code!).title})`);
+    const more = rest.length > 60 ? `\n…and ${rest.length - 60} more.` : '';
+    replies.push({
+      key: 'fail:more',
+      message: {
+        text: `${rest.length} more failing connectors`,
+        blocks: [
+          { type: 'text', text: [{ b: `${rest.length} more failing connectors` }] },
+          { type: 'text', text: [`${lines.join('\n')}${more}`.slice(0, REPORT_LIMITS.blockChars)] },
+          { type: 'context', text: ['/align test <name> shows the full diagnosis and fix for one of them.'] },
+        ],
+      },
+    });
+  }
+  return replies;
+}
+
+function blocksSize(blocks: Block[]): number {
+  return blocks.reduce(
+    (n, b) => n + ('text' in b && Array.isArray(b.text) ? plain(b.text).length + 10 : 10),
+    0,
+  );
+}
+
+export function pct(ratio: number | null): string {
+  if (ratio === null) return '—';
+  if (ratio >= 1) return '100%';
+  if (ratio <= 0) return '0%';
+  return `${(Math.floor(ratio * 1000) / 10).toFixed(1)}%`;
+}
+
+export function duration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+export function age(ms: number): string {
+  const m = Math.max(0, Math.round(ms / 60_000));
+  if (m < 1) return '<1 min';
+  if (m < 90) return `${m} min`;
+  const h = Math.round(m / 60);
+  return h < 48 ? `${h} h` : `${Math.round(h / 24)} d`;
+}

@@ -1,0 +1,274 @@
+/**
+ * The fleet report as data: one row per connector (status, latency, last failure, uptime, expiry) and what
+ * changed since the channel's previous report. Every renderer (Slack, Teams, the CLI) draws this. Pure: no I/O.
+ */
+import type { DiagnosisCode } from './diagnosis.js';
+import type { CheckResult } from './runbooks/checks.js';
+import { type Sample, type SampleStatus, uptimeWindows } from './uptime.js';
+
+export type ConnectorStatus = SampleStatus;
+
+/** One connector's test, reduced to what a report and its history keep. */
+export interface ConnectorResult {
+  name: string;
+  host: string;
+  status: ConnectorStatus;
+  /** The first failing (else warning) check's code, title and detail. */
+  code?: DiagnosisCode;
+  check?: string;
+  detail?: string;
+  /** One round trip to Jira (the "Jira answers" check), when it ran. */
+  latencyMs?: number;
+  /** The whole test. */
+  ms: number;
+  at: number;
+}
+
+export interface HistorySample extends Sample {
+  code?: string;
+  ms?: number;
+}
+
+export type ExpiryTier = 30 | 7 | 1 | 0;
+
+export interface ExpiryWarning {
+  code: Extract<DiagnosisCode, 'TOKEN_EXPIRING_SOON' | 'TOKEN_EXPIRED'>;
+  /** 30, 7 or 1: expires within that many days; 0: expired. */
+  tier: ExpiryTier;
+  /** Days until expiry (rounded up), negative once expired. */
+  days: number;
+  on: string;
+}
+
+export type ChangeKind = 'new-failure' | 'recovered' | 'cause-changed' | 'added' | 'expiry';
+
+export interface ReportRow {
+  name: string;
+  host: string;
+  status: ConnectorStatus;
+  code?: DiagnosisCode;
+  check?: string;
+  detail?: string;
+  latencyMs?: number;
+  /** Uptime ratio over 24 h, 7 d and 30 d; null where nothing is known. */
+  uptime: [number | null, number | null, number | null];
+  /** Failing now: since when. Otherwise: the last recorded failure. */
+  failingSince?: number;
+  lastFailure?: { at: number; code?: string };
+  change?: ChangeKind;
+  expiry?: ExpiryWarning;
+}
+
+export interface ReportChanges {
+  newFailures: string[];
+  recovered: string[];
+  causeChanged: string[];
+  added: string[];
+  removed: string[];
+  expiry: string[];
+}
+
+export interface ReportData {
+  generatedAt: number;
+  timeZone: string;
+  durationMs: number;
+  total: number;
+  counts: Record<ConnectorStatus, number>;
+  rows: ReportRow[];
+  changes: ReportChanges;
+  /** Anything to tell a channel that asked for changes only (always true for its first report). */
+  changed: boolean;
+  firstReport: boolean;
+  /** Where uptime and changes came from. */
+  history: 'redis' | 'none';
+}
+
+/** What the next report compares with: per connector, its status, cause and expiry tier. */
+export interface ReportSnapshot {
+  runId?: string;
+  at: number;
+  connectors: Record<string, { s: ConnectorStatus; c?: string; x?: ExpiryTier }>;
+}
+
+export interface ReportInput {
+  now: number;
+  timeZone: string;
+  durationMs: number;
+  connectors: Array<{ tokenExpiresAt?: string; result: ConnectorResult }>;
+  /** Per connector, from its history including this report's result. Absent: no history available. */
+  history?: Map<string, HistorySummary>;
+  lastFailures?: Map<string, { at: number; code?: string }>;
+  previous?: ReportSnapshot;
+}
+
+const DAY_MS = 86_400_000;
+const STATUS_ORDER: Record<ConnectorStatus, number> = { fail: 0, warn: 1, ok: 2 };
+
+export function connectorResult(
+  name: string,
+  host: string,
+  checks: CheckResult[],
+  at: number,
+  ms: number,
+): ConnectorResult {
+  const failed = checks.find((c) => c.status === 'fail');
+  const warned = checks.find((c) => c.status === 'warn');
+  const first = failed ?? warned;
+  const reach = checks.find((c) => c.id === 'reach' && c.status === 'pass');
+  return {
+    name,
+    host,
+    status: failed ? 'fail' : warned ? 'warn' : 'ok',
+    ...(first?.code ? { code: first.code } : {}),
+    ...(first ? { check: first.title } : {}),
+    ...(first?.detail ? { detail: first.detail } : {}),
+    ...(reach ? { latencyMs: reach.ms } : {}),
+    ms,
+    at,
+  };
+}
+
+/** TOKEN_EXPIRING_SOON within 30, 7 or 1 days; TOKEN_EXPIRED once past. A date alone means its start (UTC). */
+export function expiryOf(expiresAt: string | undefined, now: number): ExpiryWarning | undefined {
+  if (!expiresAt) return undefined;
+  const at = Date.parse(expiresAt);
+  if (Number.isNaN(at)) return undefined;
+  const on = new Date(at).toISOString().slice(0, 10);
+  const left = at - now;
+  if (left <= 0) return { code: 'TOKEN_EXPIRED', tier: 0, days: Math.floor(left / DAY_MS), on };
+  const days = Math.ceil(left / DAY_MS);
+  const tier: ExpiryTier | undefined = days <= 1 ? 1 : days <= 7 ? 7 : days <= 30 ? 30 : undefined;
+  return tier === undefined ? undefined : { code: 'TOKEN_EXPIRING_SOON', tier, days, on };
+}
+
+/** How urgent a tier is: none < 30 d < 7 d < 1 d < expired. */
+export function expiryRank(tier: ExpiryTier | undefined): number {
+  return tier === undefined ? 0 : tier === 0 ? 4 : tier === 1 ? 3 : tier === 7 ? 2 : 1;
+}
+
+export function buildReport(input: ReportInput): ReportData {
+  const { now, previous } = input;
+  const changes: ReportChanges = {
+    newFailures: [],
+    recovered: [],
+    causeChanged: [],
+    added: [],
+    removed: [],
+    expiry: [],
+  };
+  const rows = input.connectors.map(({ tokenExpiresAt, result }) => {
+    const row = rowOf(result, expiryOf(tokenExpiresAt, now), input);
+    const change = previous ? changeOf(row, previous) : undefined;
+    if (change) {
+      row.change = change.kind;
+      for (const list of change.lists) changes[list].push(row.name);
+    }
+    return row;
+  });
+  rows.sort(
+    (a, b) =>
+      STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
+      a.name.localeCompare(b.name, 'en', { numeric: true }),
+  );
+  if (previous) {
+    const names = new Set(rows.map((r) => r.name));
+    changes.removed = Object.keys(previous.connectors)
+      .filter((n) => !names.has(n))
+      .sort();
+  }
+  const counts = { ok: 0, warn: 0, fail: 0 };
+  for (const row of rows) counts[row.status] += 1;
+  const anyChange = Object.values(changes).some((list) => list.length > 0);
+  return {
+    generatedAt: now,
+    timeZone: input.timeZone,
+    durationMs: input.durationMs,
+    total: rows.length,
+    counts,
+    rows,
+    changes,
+    changed: !previous || anyChange,
+    firstReport: !previous,
+    history: input.history ? 'redis' : 'none',
+  };
+}
+
+function rowOf(result: ConnectorResult, expiry: ExpiryWarning | undefined, input: ReportInput): ReportRow {
+  const summary = input.history?.get(result.name);
+  const uptime = summary?.uptime ?? [null, null, null];
+  const row: ReportRow = {
+    name: result.name,
+    host: result.host,
+    status: result.status,
+    ...(result.code ? { code: result.code } : {}),
+    ...(result.check ? { check: result.check } : {}),
+    ...(result.detail ? { detail: result.detail } : {}),
+    ...(result.latencyMs !== undefined ? { latencyMs: result.latencyMs } : {}),
+    uptime,
+    ...(expiry ? { expiry } : {}),
+  };
+  if (result.status === 'fail') row.failingSince = summary?.failingSince ?? result.at;
+  else {
+    const last = input.lastFailures?.get(result.name);
+    if (last) row.lastFailure = last;
+  }
+  return row;
+}
+
+/** What a report needs from one connector's history: uptime per window and since when it fails. */
+export interface HistorySummary {
+  uptime: ReportRow['uptime'];
+  failingSince?: number;
+}
+
+/** Samples oldest first, including the result being reported. */
+export function summarizeHistory(samples: HistorySample[], now: number, timeZone: string): HistorySummary {
+  const uptime = uptimeWindows(samples, now, timeZone).map((w) => w.ratio ?? null) as ReportRow['uptime'];
+  let failingSince: number | undefined;
+  for (let i = samples.length - 1; i >= 0 && samples[i]!.status === 'fail'; i -= 1)
+    failingSince = samples[i]!.at;
+  return { uptime, ...(failingSince !== undefined ? { failingSince } : {}) };
+}
+
+function changeOf(
+  row: ReportRow,
+  previous: ReportSnapshot,
+): { kind: ChangeKind; lists: Array<keyof ReportChanges> } | undefined {
+  const before = previous.connectors[row.name];
+  const lists: Array<keyof ReportChanges> = [];
+  let kind: ChangeKind | undefined;
+  if (!before) {
+    lists.push('added');
+    kind = 'added';
+    if (row.status === 'fail') {
+      lists.push('newFailures');
+      kind = 'new-failure';
+    }
+  } else if (row.status === 'fail' && before.s !== 'fail') {
+    lists.push('newFailures');
+    kind = 'new-failure';
+  } else if (row.status !== 'fail' && before.s === 'fail') {
+    lists.push('recovered');
+    kind = 'recovered';
+  } else if (row.status === 'fail' && (before.c ?? '') !== (row.code ?? '')) {
+    lists.push('causeChanged');
+    kind = 'cause-changed';
+  }
+  if (expiryRank(row.expiry?.tier) > expiryRank(before?.x)) {
+    lists.push('expiry');
+    kind ??= 'expiry';
+  }
+  return kind ? { kind, lists } : undefined;
+}
+
+export function snapshotOf(data: ReportData, runId?: string): ReportSnapshot {
+  const connectors: ReportSnapshot['connectors'] = {};
+  for (const row of data.rows) {
+    connectors[row.name] = {
+      s: row.status,
+      ...(row.code ? { c: row.code } : {}),
+      ...(row.expiry ? { x: row.expiry.tier } : {}),
+    };
+  }
+  return { ...(runId ? { runId } : {}), at: data.generatedAt, connectors };
+}

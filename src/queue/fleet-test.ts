@@ -1,0 +1,74 @@
+/**
+ * Tests many connectors at once with the test runbook: bounded concurrency, a cap per Jira host, each connector's
+ * checks run in order exactly as `/align test` runs them. Shared by report runs, `align-bot report` and the
+ * fleet benchmark. Secrets are resolved per connector, inside its slot, and dropped with it.
+ */
+
+import { runPool } from '../core/pool.js';
+import type { Clock } from '../core/ports.js';
+import { type ConnectorResult, connectorResult } from '../core/report.js';
+import { type CheckResult, runChecks } from '../core/runbooks/checks.js';
+import { testChecks } from '../core/runbooks/test.js';
+import type { ConnectorSpec } from '../core/target.js';
+import type { TestContextFactory } from './execute-test.js';
+import { type SecretDeps, targetFor } from './targets.js';
+
+export interface FleetDeps extends SecretDeps {
+  testContext: TestContextFactory;
+  clock: Clock;
+}
+
+export interface FleetOptions {
+  concurrency: number;
+  perHost: number;
+  /** Called as each connector finishes (persist, observe); awaited before its slot frees. */
+  onResult?: (result: ConnectorResult, checks: CheckResult[]) => Promise<void> | void;
+}
+
+export function hostKey(spec: ConnectorSpec): string {
+  try {
+    return new URL(spec.jira.apiUrl ?? spec.jira.url).hostname.toLowerCase();
+  } catch {
+    return spec.jira.url;
+  }
+}
+
+export async function testFleet(
+  specs: ConnectorSpec[],
+  deps: FleetDeps,
+  options: FleetOptions,
+): Promise<ConnectorResult[]> {
+  return runPool(
+    specs,
+    { concurrency: options.concurrency, perKey: options.perHost, keyOf: hostKey },
+    (spec) => testOne(spec, deps, options),
+  );
+}
+
+async function testOne(
+  spec: ConnectorSpec,
+  deps: FleetDeps,
+  options: FleetOptions,
+): Promise<ConnectorResult> {
+  const started = deps.clock.now();
+  let checks: CheckResult[];
+  try {
+    const target = await targetFor(spec, deps);
+    checks = await runChecks(testChecks(target), deps.testContext(target, {}));
+  } catch (error) {
+    // A bug in one check must not sink the whole report: record it as the bot's own failure.
+    checks = [
+      {
+        id: 'bot',
+        title: 'The test ran to the end',
+        status: 'fail',
+        detail: `The test stopped unexpectedly (${(error as Error).name}).`,
+        ms: 0,
+      },
+    ];
+  }
+  const now = deps.clock.now();
+  const result = connectorResult(spec.name, hostKey(spec), checks, now, now - started);
+  await options.onResult?.(result, checks);
+  return result;
+}
