@@ -5,6 +5,8 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_ALLOWED_HOSTS, parseResolveList } from './atlassian/egress.js';
+import type { ReportSettings } from './queue/report-settings.js';
+import { DEFAULT_RETENTION_DAYS } from './store/history.js';
 import { type MasterKey, parseMasterKeys } from './store/vault.js';
 
 export class ConfigError extends Error {
@@ -70,6 +72,11 @@ const schema = z.object({
     .int()
     .positive()
     .default(4 * 3600_000),
+  ALIGN_BOT_REPORT_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
+  ALIGN_BOT_REPORT_PER_HOST: z.coerce.number().int().min(1).max(50).default(4),
+  ALIGN_BOT_HISTORY_DAYS: z.coerce.number().int().min(1).max(3650).default(DEFAULT_RETENTION_DAYS),
+  ALIGN_BOT_REPORT_MIN_INTERVAL_MIN: z.coerce.number().int().min(1).max(10_080).default(5),
+  ALIGN_BOT_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -84,6 +91,11 @@ const FIXES: Record<string, string> = {
   ALIGN_BOT_ATLASSIAN_API_URL: 'leave it unset (https://api.atlassian.com) or give a simulator’s URL',
   ALIGN_BOT_REDIS_PREFIX: 'use letters, digits, - and _ only',
   LOG_LEVEL: 'use one of fatal, error, warn, info, debug, trace, silent',
+  ALIGN_BOT_REPORT_CONCURRENCY: 'use a whole number from 1 to 500',
+  ALIGN_BOT_REPORT_PER_HOST: 'use a whole number from 1 to 50',
+  ALIGN_BOT_HISTORY_DAYS: 'use a number of days from 1 to 3650',
+  ALIGN_BOT_REPORT_MIN_INTERVAL_MIN: 'use a number of minutes from 1 to 10080',
+  ALIGN_BOT_METRICS_PORT: 'use a port number such as 9464, or unset it',
   ALIGN_BOT_MASTER_KEY:
     'generate one with: openssl rand -base64 32 (optionally "kid:" in front; several comma-separated for rotation)',
   ALIGN_BOT_PUBLIC_URL: 'the https:// address where people reach this bot (used in secret-form links)',
@@ -107,6 +119,9 @@ export interface Config {
   masterKeys: MasterKey[];
   approvals: { allowSelfApproval: boolean; ttlMs: number };
   promptTtlMs: number;
+  reports: ReportSettings;
+  /** A separate worker's own /metrics port. */
+  metricsPort?: number;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -181,6 +196,13 @@ function toConfig(e: z.infer<typeof schema>): Config {
     masterKeys,
     approvals: { allowSelfApproval: e.ALIGN_BOT_ALLOW_SELF_APPROVAL, ttlMs: e.ALIGN_BOT_APPROVAL_TTL_MS },
     promptTtlMs: e.ALIGN_BOT_PROMPT_TTL_MS,
+    reports: {
+      concurrency: e.ALIGN_BOT_REPORT_CONCURRENCY,
+      perHost: e.ALIGN_BOT_REPORT_PER_HOST,
+      retentionDays: e.ALIGN_BOT_HISTORY_DAYS,
+      minIntervalMs: e.ALIGN_BOT_REPORT_MIN_INTERVAL_MIN * 60_000,
+    },
+    ...(e.ALIGN_BOT_METRICS_PORT !== undefined ? { metricsPort: e.ALIGN_BOT_METRICS_PORT } : {}),
     logLevel: e.LOG_LEVEL,
   };
 }

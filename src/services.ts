@@ -24,7 +24,6 @@ import { outboxProcessor } from './queue/outbox.js';
 import { Pacer } from './queue/pacer.js';
 import { Queues } from './queue/queues.js';
 import { ReportScheduler, startReportTriggers } from './queue/report-scheduler.js';
-import { reportSettings } from './queue/report-settings.js';
 import { runProcessor } from './queue/run-worker.js';
 import { AuditLog } from './store/audit.js';
 import { ConnectorStore } from './store/connectors.js';
@@ -129,7 +128,8 @@ export async function startWorkers(infra: Infra, chat = chatAdapters(infra.confi
   const { config, logger } = infra;
   const connection = infra.redis;
   const metrics = processMetrics();
-  const reports = reportSettings(process.env);
+  const reports = config.reports;
+  const history = new HistoryStore(connection, infra.keys, reports.retentionDays);
   const runs = new Worker(
     RUNS_QUEUE,
     runProcessor({
@@ -145,9 +145,10 @@ export async function startWorkers(infra: Infra, chat = chatAdapters(infra.confi
       inspectKey: inspectPublicKey,
       promptTtlMs: config.promptTtlMs,
       approvalTtlMs: config.approvals.ttlMs,
+      history,
       logger,
       report: {
-        history: new HistoryStore(connection, infra.keys, reports.retentionDays),
+        history,
         state: new ReportStateStore(connection, infra.keys),
         settings: reports,
         observeChecks: metrics.observeChecks,
@@ -190,7 +191,7 @@ export async function startWorkers(infra: Infra, chat = chatAdapters(infra.confi
   }
   metrics.watchRunWorker(runs, infra.runs);
   const triggers = await startReportTriggers({ ...infra, prefix: config.redisPrefix });
-  const metricsServer = await startWorkerMetrics(process.env, logger);
+  const metricsServer = await startWorkerMetrics(config.metricsPort, logger);
   return {
     async close() {
       await Promise.all([runs.close(), outbox.close(), triggers.close(), metricsServer?.close()]);
@@ -209,7 +210,7 @@ export async function startWeb(infra: Infra, port: number): Promise<Stoppable & 
     decisions: infra.decisions,
     policy: config.roles,
     logger,
-    reports: new ReportCommands({ ...infra, scheduler, settings: reportSettings(process.env), logger }),
+    reports: new ReportCommands({ ...infra, scheduler, settings: config.reports, logger }),
   });
   const publicUrl = { value: config.publicUrl ?? `http://localhost:${port}` };
   const actions = new ActionService({

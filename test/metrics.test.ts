@@ -97,7 +97,7 @@ describe('/metrics', () => {
   });
 
   it('a separate worker serves its own counters on ALIGN_BOT_METRICS_PORT', async () => {
-    const server = await startWorkerMetrics({ ALIGN_BOT_METRICS_PORT: '0' }, createLogger('silent'));
+    const server = await startWorkerMetrics(0, createLogger('silent'));
     try {
       const text = await scrape(`http://127.0.0.1:${server!.port}/metrics`);
       expect(text).toContain('# TYPE align_bot_runs_total counter');
@@ -106,6 +106,6 @@ describe('/metrics', () => {
     } finally {
       await server!.close();
     }
-    expect(await startWorkerMetrics({}, createLogger('silent'))).toBeUndefined();
+    expect(await startWorkerMetrics(undefined, createLogger('silent'))).toBeUndefined();
   });
 });

@@ -22,7 +22,6 @@ import type { ConnectorSpec } from '../core/target.js';
 import { plain } from '../core/view.js';
 import { summaries } from '../queue/execute-report.js';
 import { testFleet } from '../queue/fleet-test.js';
-import { reportSettings } from '../queue/report-settings.js';
 import { testContextFactory } from '../services.js';
 import { ConnectorStore } from '../store/connectors.js';
 import { loadConnectorsFile } from '../store/connectors-file.js';
@@ -41,7 +40,7 @@ interface HistorySource {
 export async function reportCommand(argv: string[], config: Config, io: Io): Promise<number> {
   let options: { json: boolean; tz: string; concurrency: number; perHost: number };
   try {
-    options = parseOptions(argv, io.env);
+    options = parseOptions(argv, config);
   } catch (error) {
     io.err(`align-bot report: ${(error as Error).message}\n${USAGE}`);
     return 2;
@@ -82,7 +81,7 @@ export async function reportCommand(argv: string[], config: Config, io: Io): Pro
   }
 }
 
-function parseOptions(argv: string[], env: NodeJS.ProcessEnv) {
+function parseOptions(argv: string[], config: Config) {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
@@ -95,7 +94,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv) {
     strict: true,
   });
   if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"`);
-  const settings = reportSettings(env);
+  const settings = config.reports;
   const tz = values.tz ?? 'UTC';
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });

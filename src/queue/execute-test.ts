@@ -3,6 +3,7 @@
  * re-delivery, persists each result before the next check starts, and asks the outbox to refresh the chat.
  */
 
+import { connectorResult } from '../core/report.js';
 import { isTerminal, outcomeState, type Run, type StepRecord } from '../core/run.js';
 import type { CheckResult } from '../core/runbooks/checks.js';
 import { runChecks } from '../core/runbooks/checks.js';
@@ -76,8 +77,21 @@ async function finish(run: Run, state: Run['state'], deps: RunDeps, note?: strin
   await deps.runs.save(run);
   if (run.params.name) {
     await deps.connectors.setLastResult(run.connector, lastResultOf(run));
+    await deps.history?.append(run.id, testResult(run));
   }
   await deps.queues.requestSync(run.id);
+}
+
+/** A finished test as one history sample of its connector. */
+function testResult(run: Run) {
+  const at = run.endedAt ?? run.updatedAt;
+  return connectorResult(
+    run.connector,
+    run.connector,
+    [...priorResults(run.steps).values()],
+    at,
+    at - run.createdAt,
+  );
 }
 
 export type TestContextFactory = (target: TestTarget, facts: Record<string, unknown>) => TestContext;

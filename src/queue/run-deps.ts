@@ -5,6 +5,7 @@ import type { KeyInspection } from '../core/runbooks/oauth-port.js';
 import type { AuditLog } from '../store/audit.js';
 import type { ConnectorStore } from '../store/connectors.js';
 import type { DecisionStore } from '../store/decisions.js';
+import type { HistoryStore } from '../store/history.js';
 import type { RunStore } from '../store/runs.js';
 import type { StoredSecretReader } from '../store/secret-sources.js';
 import type { Vault } from '../store/vault.js';
@@ -23,6 +24,8 @@ export interface RunDeps {
   storedSecret?: StoredSecretReader;
   testContext: TestContextFactory;
   inspectKey: (text: string) => KeyInspection;
+  /** Results of named tests join the connector's history (uptime in reports). */
+  history?: HistoryStore;
   promptTtlMs?: number;
   approvalTtlMs?: number;
   logger: Logger;

@@ -192,15 +192,10 @@ export function mountMetrics(app: Express, sources: FleetSources, logger: Logger
 
 /** A separate worker's own /metrics, when ALIGN_BOT_METRICS_PORT is set. */
 export async function startWorkerMetrics(
-  env: NodeJS.ProcessEnv,
+  wanted: number | undefined,
   logger: Logger,
 ): Promise<{ port: number; close(): Promise<void> } | undefined> {
-  const raw = env.ALIGN_BOT_METRICS_PORT;
-  if (!raw) return undefined;
-  const wanted = Number(raw);
-  if (!Number.isInteger(wanted) || wanted < 0 || wanted > 65535) {
-    throw new Error(`ALIGN_BOT_METRICS_PORT: "${raw}" is not a port number — use e.g. 9464, or unset it.`);
-  }
+  if (wanted === undefined) return undefined;
   const registry = processMetrics().registry;
   const server: Server = createServer((req, res) => {
     if ((req.url ?? '').split('?')[0] !== '/metrics') {

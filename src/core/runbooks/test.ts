@@ -8,12 +8,18 @@ import type { CheckDef } from './checks.js';
 import { ALIGN_CHECKS } from './test-align.js';
 import type { TestContext } from './test-context.js';
 import { DC_CHECKS } from './test-dc.js';
+import { credentialExpiryCheck } from './test-expiry.js';
 import { JIRA_CHECKS } from './test-jira.js';
 import { OAUTH_CHECKS, oauthApplies } from './test-oauth.js';
 
-export const TEST_RUNBOOK_VERSION = 2;
+export const TEST_RUNBOOK_VERSION = 3;
 
 export function testChecks(target: TestTarget): CheckDef<TestContext>[] {
   const jira = target.spec.jira.kind === 'datacenter' ? DC_CHECKS : JIRA_CHECKS;
-  return [...jira, ...(oauthApplies(target) ? OAUTH_CHECKS : []), ...(target.spec.align ? ALIGN_CHECKS : [])];
+  return [
+    ...jira,
+    ...(oauthApplies(target) ? OAUTH_CHECKS : []),
+    ...(target.spec.align ? ALIGN_CHECKS : []),
+    ...(target.spec.tokenExpiresAt ? [credentialExpiryCheck] : []),
+  ];
 }
