@@ -89,6 +89,8 @@ export async function startSandbox(base: Config, dataDir = resolve('.data/sandbo
       },
     },
     atlassianApiUrl: jira.gatewayUrl,
+    // Secrets handed over in the sandbox are encrypted under a key that lives as long as the process.
+    masterKeys: base.masterKeys.length > 0 ? base.masterKeys : [{ id: 'sandbox', key: randomBytes(32) }],
     roles: {
       operators: [...base.roles.operators, SANDBOX_USERS.operator],
       admins: [...base.roles.admins, SANDBOX_USERS.admin],
