@@ -84,6 +84,8 @@ function printSandboxHelp(sandbox: Sandbox, port: number): void {
       `  ${send('test acme')}`,
       `  ${send('test globex')}`,
       `  curl -s ${sim}/_sim/channels/CSANDBOX`,
+      'Click a button from the thread (its action_id and value are in the channel JSON), e.g. as the approver:',
+      `  curl -s ${sim}/_sim/click -H 'content-type: application/json' -d '{"ts":"<reply ts>","action":"align.approve","value":"<value>","user":"${SANDBOX_USERS.approver}"}'`,
       `  (users: ${SANDBOX_USERS.admin} admin, ${SANDBOX_USERS.operator} operator, ${SANDBOX_USERS.approver} approver)`,
       '',
     ].join('\n'),

@@ -277,6 +277,25 @@ export class SlackSim extends LoopbackServer {
       );
       return;
     }
+    if (method === 'POST' && url.pathname === '/_sim/click') {
+      const input = safeJson(raw) as
+        | { channel?: string; ts?: string; action?: string; value?: string; user?: string }
+        | undefined;
+      if (!input?.ts || !input.action || !input.value)
+        return json(res, 400, { error: 'give ts, action and value' });
+      this.clickButton({
+        channel: input.channel ?? 'CSANDBOX',
+        ts: input.ts,
+        actionId: input.action,
+        value: input.value,
+        userId: input.user ?? 'UADMIN',
+      }).then(
+        async (answer) =>
+          json(res, 200, { ...answer, reply: await this.responseFor(answer.responseId, 2000) }),
+        (error: Error) => json(res, 502, { error: error.message }),
+      );
+      return;
+    }
     res.writeHead(404).end();
   }
 
