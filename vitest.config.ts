@@ -8,5 +8,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
+    // The suite-wide secret-leak check: test/helpers/leaks.ts explains how the two parts work together.
+    globalSetup: ['test/helpers/leak-global.ts'],
+    setupFiles: ['test/helpers/leak-setup.ts'],
   },
 });

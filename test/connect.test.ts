@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_PERMISSIONS } from '../src/core/runbooks/test-jira.js';
 import { ADMIN, type BotHarness, startBot } from './helpers/bot.js';
 import { click, FormClient, formLink, openAsk } from './helpers/guided.js';
+import { registerSecret } from './helpers/leaks.js';
 import { testPrefix } from './helpers/redis.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -23,7 +24,7 @@ afterAll(async () => {
 
 function newSite(host: string) {
   const site = bot.jira.addSite({ host, baseUrl: bot.jira.siteUrl(host) });
-  const token = `svc-token-${host}`;
+  const token = registerSecret(`svc-token-${host}`, `Jira token of ${host}`);
   const account = site.addAccount({ email: `svc@${host}`, token, accountType: 'app', appType: 'service' });
   site.addProject('ALIGN');
   site.grantAll(account, 'ALIGN', PROJECT_PERMISSIONS);

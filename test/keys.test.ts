@@ -9,7 +9,9 @@ import { inspectPublicKey } from '../src/atlassian/keys.js';
 import { CONSUMER_KEY_MAX, checkConsumerKey, suggestConsumerKey } from '../src/core/consumer-key.js';
 import { keyOutcome } from '../src/core/runbooks/test-oauth.js';
 import { VECTOR_A, VECTOR_B } from './fixtures/oauth-vectors.js';
+import { registerSecret } from './helpers/leaks.js';
 
+for (const v of [VECTOR_A, VECTOR_B]) registerSecret(v.privateKey, 'golden vector key');
 const colons = (hex: string) => `SHA256:${hex.match(/../g)!.join(':')}`;
 const B_FINGERPRINT = colons(VECTOR_B.spkiSha256Hex);
 const bPublic = createPublicKey(VECTOR_B.privateKey);

@@ -3,82 +3,30 @@
  * certificate (TLS_FAILURE), a server that never answers (TIMEOUT), a closed port (CONNECTION_REFUSED), a name
  * under .invalid (DNS_FAILURE), and the egress guard refusing loopback unless private egress is allowed.
  */
-import { generateKeyPairSync } from 'node:crypto';
-import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
-import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EgressGuard } from '../src/atlassian/egress.js';
 import { GuardedHttpClient } from '../src/atlassian/http.js';
 import { type TestReport, testCommand } from '../src/cli/test-command.js';
 import { loadConfig } from '../src/config.js';
-import { freePort } from './helpers/process.js';
-
-/** A self-signed certificate for `host`, made with node-forge over a node:crypto key pair. */
-function selfSigned(host: string): { key: string; cert: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
-  cert.serialNumber = '01';
-  cert.validity.notBefore = new Date(Date.now() - 3600_000);
-  cert.validity.notAfter = new Date(Date.now() + 24 * 3600_000);
-  const subject = [{ name: 'commonName', value: host }];
-  cert.setSubject(subject);
-  cert.setIssuer(subject);
-  cert.setExtensions([{ name: 'subjectAltName', altNames: [{ type: 2, value: host }] }]);
-  cert.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create());
-  return { key: privateKey, cert: forge.pki.certificateToPem(cert) };
-}
+import { recordOutput } from './helpers/leaks.js';
+import { type FaultServers, startFaultServers } from './helpers/net-faults.js';
 
 const TLS_HOST = 'tls.atlassian.net';
-let tls: { key: string; cert: string };
-let httpsServer: Server;
+let servers: FaultServers;
+let tls: FaultServers['tls'];
 let httpsPort: number;
-let silent: TcpServer;
 let silentPort: number;
-const silentSockets = new Set<Socket>();
-let plain: Server;
 let plainPort: number;
 let closedPort: number;
 
 beforeAll(async () => {
-  tls = selfSigned(TLS_HOST);
-  httpsServer = createHttpsServer({ key: tls.key, cert: tls.cert }, (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"state":"RUNNING"}');
-  });
-  httpsPort = await listen(httpsServer);
-  // Accepts connections and never says a word.
-  silent = createTcpServer((socket) => {
-    silentSockets.add(socket);
-    socket.on('close', () => silentSockets.delete(socket));
-  });
-  silentPort = await listen(silent);
-  plain = createHttpServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"state":"RUNNING"}');
-  });
-  plainPort = await listen(plain);
-  closedPort = await freePort();
+  servers = await startFaultServers(TLS_HOST);
+  ({ tls, httpsPort, silentPort, plainPort, closedPort } = servers);
 });
 
 afterAll(async () => {
-  for (const socket of silentSockets) socket.destroy();
-  httpsServer?.closeAllConnections();
-  plain?.closeAllConnections();
-  await Promise.all(
-    [httpsServer, silent, plain].map((s) => new Promise((r) => s?.close(() => r(undefined)))),
-  );
+  await servers?.stop();
 });
-
-async function listen(server: Server | TcpServer): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
 
 /** Runs `align-bot test <args> --json` in-process with its own environment. */
 async function cli(args: string[], env: Record<string, string> = {}) {
@@ -95,6 +43,7 @@ async function cli(args: string[], env: Record<string, string> = {}) {
     err: (t) => err.push(t),
     env: full as NodeJS.ProcessEnv,
   });
+  recordOutput('CLI test command', [...out, ...err].join('\n'));
   expect(err.join('\n')).toBe('');
   const report = JSON.parse(out.join('\n')) as TestReport;
   const byId = new Map(report.checks.map((c) => [c.id, c]));

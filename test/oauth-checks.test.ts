@@ -19,6 +19,7 @@ import { oauthState } from '../src/sandbox/oauth-provider.js';
 import { testContextFactory } from '../src/services.js';
 import { VECTOR_A, VECTOR_B } from './fixtures/oauth-vectors.js';
 import { writeConnectors } from './helpers/bot.js';
+import { recordOutput, registerSecret } from './helpers/leaks.js';
 import { addOAuthSite, type OAuthSite, rsaPair } from './helpers/oauth-site.js';
 
 const KEY = 'jira-align-acme';
@@ -253,6 +254,8 @@ describe('a stored access token with the consumer’s private key (check level)'
 describe('no secret in any output', () => {
   it('no private key, no body line of one, and no token appears in what the CLI and the checks printed', () => {
     expect(printed.length).toBeGreaterThan(10);
+    for (const s of secrets) registerSecret(s, 'oauth-checks secret');
+    recordOutput('CLI test command (oauth-checks)', printed.join('\n'));
     const all = printed.join('\n');
     for (const secret of secrets) {
       expect(all).not.toContain(secret.trim());

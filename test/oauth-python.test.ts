@@ -10,6 +10,7 @@ import { describe, expect, it, type TestContext } from 'vitest';
 import { NodeOAuth } from '../src/atlassian/oauth-adapter.js';
 import { type SignInput, signRequest } from '../src/atlassian/oauth-signer.js';
 import { Secret } from '../src/core/secret.js';
+import { registerSecret } from './helpers/leaks.js';
 
 const PYTHON = '/usr/bin/python3';
 const INSTALL = 'sudo apt-get install python3-oauthlib python3-jwt python3-cryptography';
@@ -82,6 +83,7 @@ function oauthlibVerdicts(consumerKey: string, publicKey: string, cases: Case[])
 
 const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
+registerSecret(pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 'oauth-python key');
 const publicPem = pair.publicKey.export({ type: 'spki', format: 'pem' }) as string;
 const CONSUMER = 'jira-align-acme';
 

@@ -8,6 +8,7 @@ import { reportCommand } from '../src/cli/report-command.js';
 import { loadConfig } from '../src/config.js';
 import type { ReportData } from '../src/core/report.js';
 import { ADMIN, type BotHarness, startBot } from './helpers/bot.js';
+import { recordOutput } from './helpers/leaks.js';
 import { REDIS_URL, testPrefix } from './helpers/redis.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -22,6 +23,7 @@ async function cli(argv: string[], env: Record<string, string>) {
     err: (t) => err.push(t),
     env: env as NodeJS.ProcessEnv,
   });
+  recordOutput('align-bot report', [...out, ...err].join('\n'));
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 

@@ -17,6 +17,7 @@ const spkiFingerprint = (text: string): string | undefined => {
 import { legacyApplinks } from '../src/sandbox/applinks.js';
 import type { JiraSite } from '../src/sandbox/jira-site.js';
 import { CliWorld } from './helpers/cli-world.js';
+import { registerSecret } from './helpers/leaks.js';
 
 let w: CliWorld;
 const keys: { a: KeyObject; b: KeyObject; privateA: string } = {} as never;
@@ -28,6 +29,7 @@ beforeAll(async () => {
   keys.a = a.publicKey;
   keys.b = b.publicKey;
   keys.privateA = a.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  registerSecret(keys.privateA, 'private key A (test-dc)');
   w.secrets.push(keys.privateA.replace(/-----[A-Z ]+-----|\s/g, '').slice(0, 64));
 });
 

@@ -15,6 +15,7 @@ import { JiraSim } from '../../src/sandbox/jira-sim.js';
 import type { JiraSite } from '../../src/sandbox/jira-site.js';
 import { SlackSim } from '../../src/sandbox/slack-sim.js';
 import { connectInfra, type Infra, type Stoppable, startWeb, startWorkers } from '../../src/services.js';
+import { recordOutput, registerSecret } from './leaks.js';
 import { deleteKeys, REDIS_URL } from './redis.js';
 
 export const ADMIN = 'UADMIN';
@@ -49,7 +50,10 @@ export interface ConnectorInput {
 /** A Jira Cloud site with a healthy service account; returns the connectors-file entry and the token variable. */
 export function addHealthySite(jira: JiraSim, input: ConnectorInput, env: Record<string, string>) {
   const site = jira.addSite({ host: input.host, baseUrl: jira.siteUrl(input.host) });
-  const token = input.token ?? `tok-${input.name}-${Math.random().toString(36).slice(2)}`;
+  const token = registerSecret(
+    input.token ?? `tok-${input.name}-${Math.random().toString(36).slice(2)}`,
+    `Jira token of ${input.name}`,
+  );
   const email = input.email ?? `svc@${input.name}.example`;
   const account = site.addAccount({ email, token, accountType: 'app', appType: 'service' });
   const project = input.project ?? 'ALIGN';
@@ -85,8 +89,8 @@ export function botEnv(
   return {
     REDIS_URL,
     ALIGN_BOT_REDIS_PREFIX: prefix,
-    SLACK_SIGNING_SECRET: slack.signingSecret,
-    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: registerSecret(slack.signingSecret, 'Slack signing secret'),
+    SLACK_BOT_TOKEN: registerSecret(slack.botToken, 'Slack bot token'),
     SLACK_API_URL: slack.apiUrl,
     ALIGN_BOT_CONNECTORS_FILE: connectorsFile,
     ALIGN_BOT_RESOLVE: `*.atlassian.net=127.0.0.1,${jira.gatewayHost}=127.0.0.1,*.jiraalign.com=127.0.0.1`,
@@ -94,7 +98,7 @@ export function botEnv(
     ALIGN_BOT_ADMINS: ADMIN,
     ALIGN_BOT_OPERATORS: OPERATOR,
     ALIGN_BOT_APPROVERS: `${APPROVER},${APPROVER2},${ADMIN}`,
-    ALIGN_BOT_MASTER_KEY: `t1:${randomBytes(32).toString('base64')}`,
+    ALIGN_BOT_MASTER_KEY: `t1:${registerSecret(randomBytes(32).toString('base64'), 'master key')}`,
     LOG_LEVEL: 'silent',
     PORT: '0',
     ...extra,
@@ -128,10 +132,13 @@ export async function startBot(options: {
   const connectorsFile = writeConnectors(entries);
   const allEnv = botEnv(options.prefix, slack, jira, connectorsFile, options.env);
   const config = loadConfig(allEnv as NodeJS.ProcessEnv);
-  const sink = options.logSink;
-  const logger = sink
-    ? createLogger('trace', { write: (line: string) => void sink.push(line) })
-    : createLogger('silent');
+  // Always at trace level, so the leak check searches every line the bot could log.
+  const logger = createLogger('trace', {
+    write: (line: string) => {
+      options.logSink?.push(line);
+      recordOutput('bot log', line);
+    },
+  });
   const stack: Stoppable[] = [];
   const harness: BotHarness = {
     slack,
@@ -156,10 +163,21 @@ export async function startBot(options: {
   }
   harness.stop = async () => {
     for (const item of stack.reverse()) await item.close().catch(() => undefined);
+    recordSlack(slack);
     await Promise.all([slack.stop(), jira.stop(), align.stop()]);
     await deleteKeys(options.prefix);
   };
   return harness;
+}
+
+/**
+ * What the bot said in Slack, for the leak check: messages, ephemerals, response_url posts and the arguments of
+ * every Web API call, less `token` (the bot token authenticating the call to Slack, where it belongs).
+ */
+function recordSlack(slack: SlackSim): void {
+  const { messages, ephemerals, responses } = slack;
+  const calls = slack.calls.map(({ args: { token: _, ...args }, ...call }) => ({ ...call, args }));
+  recordOutput('Slack simulator', JSON.stringify({ messages, ephemerals, responses, calls }));
 }
 
 /** The site also accepts `token` for its service account, as Jira does once the admin created a new token. */
@@ -167,7 +185,7 @@ export function acceptToken(site: JiraSite, token: string): void {
   const first = site.accounts[0]!;
   site.addAccount({
     email: first.email,
-    token,
+    token: registerSecret(token, 'accepted Jira token'),
     accountType: first.accountType,
     appType: 'service',
     projectPermissions: first.projectPermissions,

@@ -13,6 +13,7 @@ import { PROJECT_PERMISSIONS } from '../../src/core/runbooks/test-jira.js';
 import { AlignSim } from '../../src/sandbox/align-sim.js';
 import { JiraSim } from '../../src/sandbox/jira-sim.js';
 import type { SimAccount } from '../../src/sandbox/jira-site.js';
+import { recordError, recordOutput, registerSecret } from './leaks.js';
 
 export const DC_DOMAIN = 'corp.example';
 
@@ -54,7 +55,7 @@ export class CliWorld {
   secret(name: string, value: string): string {
     const variable = name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
     this.env[variable] = value;
-    this.secrets.push(value);
+    this.secrets.push(registerSecret(value, `CliWorld ${variable}`));
     return variable;
   }
 
@@ -94,6 +95,24 @@ export class CliWorld {
     };
   }
 
+  /**
+   * A healthy Jira Cloud site `<name>.atlassian.net`: a service account with a classic API token and project ALIGN
+   * fully granted. `args` are the CLI flags that test it with those credentials.
+   */
+  cloudSite(name: string) {
+    const host = `${name}.atlassian.net`;
+    const url = this.jira.siteUrl(host);
+    const site = this.jira.addSite({ host, baseUrl: url });
+    const email = `svc@${name}.example`;
+    const token = `ATATT3x${randomBytes(24).toString('base64url')}`;
+    const account = site.addAccount({ email, token, accountType: 'app', appType: 'service' });
+    site.addProject('ALIGN');
+    site.grantAll(account, 'ALIGN', PROJECT_PERMISSIONS);
+    const tokenEnv = this.secret(`${name}_token`, token);
+    const args = ['--jira', url, '--email', email, '--token-env', tokenEnv, '--project', 'ALIGN'];
+    return { site, account, url, email, tokenEnv, args };
+  }
+
   /** A Jira Align instance with one user (the token) and connector 1 syncing project ALIGN and one board. */
   alignInstance(
     name: string,
@@ -113,14 +132,25 @@ export class CliWorld {
     };
   }
 
-  async run(argv: string[]): Promise<CliRun> {
+  /** `align-bot test <argv> --json`; `env` adds to (or overrides) the world's environment for this run only. */
+  async run(argv: string[], env: Record<string, string> = {}): Promise<CliRun> {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await testCommand([...argv, '--json'], this.config, {
-      out: (t) => out.push(t),
-      err: (t) => err.push(t),
-      env: { ...this.env },
-    });
+    const all = { ...this.env, ...env };
+    let code: number;
+    try {
+      const config = Object.keys(env).length > 0 ? loadConfig(all as NodeJS.ProcessEnv) : this.config;
+      code = await testCommand([...argv, '--json'], config, {
+        out: (t) => out.push(t),
+        err: (t) => err.push(t),
+        env: all,
+      });
+    } catch (error) {
+      recordError('CLI test command (thrown)', error);
+      throw error;
+    } finally {
+      recordOutput('CLI test command', [...out, ...err].join('\n'));
+    }
     this.outputs.push(...out, ...err);
     if (code === 2) throw new Error(`usage error: ${err.join('\n')}`);
     const report = JSON.parse(out.join('')) as TestReport;

@@ -3,6 +3,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { request } from 'node:http';
 import type { JiraSim } from '../../src/sandbox/jira-sim.js';
 import type { JiraSite, SimAccount } from '../../src/sandbox/jira-site.js';
+import { registerSecret } from './leaks.js';
 
 export interface OAuthSite {
   site: JiraSite;
@@ -17,7 +18,7 @@ export function rsaPair(bits = 2048) {
   const pair = generateKeyPairSync('rsa', { modulusLength: bits });
   return {
     privateKey: pair.privateKey,
-    privatePem: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+    privatePem: registerSecret(pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 'RSA key'),
     spkiPem: pair.publicKey.export({ type: 'spki', format: 'pem' }) as string,
     spkiBase64: (pair.publicKey.export({ type: 'spki', format: 'der' }) as Buffer).toString('base64'),
   };
@@ -33,7 +34,7 @@ export function addOAuthSite(
   const site = jira.addSite({ host, baseUrl: jira.siteUrl(host) });
   const account = site.addAccount({
     email: `svc@${host}`,
-    token: `tok-${host}`,
+    token: registerSecret(`tok-${host}`, `Jira token of ${host}`),
     accountType: 'app',
     appType: 'service',
   });

@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { recordOutput } from './leaks.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -31,6 +32,7 @@ export function spawnBot(args: string[], env: Record<string, string>): Spawned {
   });
   const exited = once(child, 'exit').then(([code, signal]) => {
     live.delete(child);
+    recordOutput(`align-bot ${args[0] ?? ''} (child process)`, out);
     return { code: code as number | null, signal: signal as NodeJS.Signals | null };
   });
   return { child, output: () => out, exited };
@@ -55,6 +57,7 @@ export async function runBot(args: string[], env: Record<string, string>, timeou
   const [code] = (await once(child, 'exit')) as [number | null];
   clearTimeout(timer);
   live.delete(child);
+  recordOutput(`align-bot ${args[0] ?? ''} (child process)`, `${chunks.out}\n${chunks.err}`);
   return { code, stdout: chunks.out, stderr: chunks.err };
 }
 

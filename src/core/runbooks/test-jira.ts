@@ -176,7 +176,8 @@ function movedSiteFacts(ctx: TestContext, target: URL): Record<string, unknown> 
 export const authCheck: Check = {
   id: 'auth',
   title: 'Service account credentials work',
-  after: ['reach'],
+  // A site that does not exist answers 404 to myself too: that is JIRA_SITE_NOT_FOUND, not a rejected token.
+  after: ['reach', 'tenant'],
   skipIf: noCredentialReason,
   async run(ctx) {
     const auth = jiraCredential(ctx)!;
