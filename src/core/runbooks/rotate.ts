@@ -245,7 +245,13 @@ const postCheck: GuidedStep = {
     const s = spec(ctx);
     const ref = ctx.facts.newSecretRef as string | undefined;
     const secret = ref ? await ctx.secret(ref) : await ctx.currentSecret();
-    const results = await ctx.runTest(s, secret ? { jira: secret } : {});
+    const expiry = ctx.facts.newExpiry as string | undefined;
+    // The old credential's expiry date no longer applies: check the new one's, if it was given.
+    const { tokenExpiresAt: _old, ...withoutExpiry } = s;
+    const results = await ctx.runTest(
+      expiry ? { ...withoutExpiry, tokenExpiresAt: expiry } : withoutExpiry,
+      secret ? { jira: secret } : {},
+    );
     const failure = firstFailure(results);
     if (failure) {
       return {
@@ -276,7 +282,6 @@ const postCheck: GuidedStep = {
         failure,
       };
     }
-    const expiry = ctx.facts.newExpiry as string | undefined;
     if (ref) {
       await ctx.keepSecret(ref);
       await ctx.saveConnector({
