@@ -20,6 +20,7 @@ import {
   firstFailure,
   type GuidedContext,
   type GuidedStep,
+  instructionStep,
   passedDetail,
   RETRY_CHOICES,
   type StepOutcome,
@@ -157,31 +158,24 @@ const serviceAccount: GuidedStep = {
   },
 };
 
-const prerequisites: GuidedStep = {
+const prerequisites = instructionStep({
   id: 'prerequisites',
   title: 'Prerequisites you confirm',
-  async run(_ctx, decision) {
-    if (decision?.kind === 'done') return pass('Confirmed.');
-    return {
-      wait: {
-        blocks: [
-          { type: 'text', text: ['Confirm what Align Bot cannot see:'] },
-          {
-            type: 'text',
-            text: [
-              '• You are a ',
-              { b: 'Super Admin' },
-              ' in Jira Align.\n',
-              '• The service account exists in Jira and you can log in as it (a private browser window avoids cached logins).\n',
-              '• Jira Cloud Premium with IP allowlisting: Jira Align’s egress addresses are allowed (ask Jira Align Support for them).',
-            ],
-          },
-        ],
-        choices: DONE_CHOICES,
-      },
-    };
-  },
-};
+  done: 'Confirmed.',
+  blocks: () => [
+    { type: 'text', text: ['Confirm what Align Bot cannot see:'] },
+    {
+      type: 'text',
+      text: [
+        '• You are a ',
+        { b: 'Super Admin' },
+        ' in Jira Align.\n',
+        '• The service account exists in Jira and you can log in as it (a private browser window avoids cached logins).\n',
+        '• Jira Cloud Premium with IP allowlisting: Jira Align’s egress addresses are allowed (ask Jira Align Support for them).',
+      ],
+    },
+  ],
+});
 
 function connectorFields(ctx: GuidedContext): Block[] {
   const spec = draftSpec(ctx);
@@ -293,15 +287,13 @@ function askKey(ctx: GuidedContext): StepOutcome {
   };
 }
 
-const jiraLink: GuidedStep = {
+const jiraLink = instructionStep({
   id: 'jira-link',
   title: 'Steps 7–15: the application link in Jira',
   skipIf: oauthOnly,
-  async run(ctx, decision) {
-    if (decision?.kind === 'done') return pass('Link created.');
-    return { wait: { blocks: linkBlocks(ctx), choices: DONE_CHOICES } };
-  },
-};
+  done: 'Link created.',
+  blocks: linkBlocks,
+});
 
 function linkBlocks(ctx: GuidedContext): Block[] {
   const spec = draftSpec(ctx);
@@ -359,65 +351,50 @@ const verifyLink: GuidedStep = {
   },
 };
 
-const authorize: GuidedStep = {
+const authorize = instructionStep({
   id: 'authorize',
   title: 'Steps 16–21: authorize OAuth in Jira Align',
   skipIf: oauthOnly,
-  async run(ctx, decision) {
-    if (decision?.kind === 'done') return pass('Authorized and saved.');
-    const spec = draftSpec(ctx);
-    return {
-      wait: {
-        blocks: [
-          alignConnectorWindow(spec),
-          {
-            type: 'text',
-            text: [
-              'Step 17: ',
-              { b: 'Authorize Jira OAuth Access' },
-              ' (it reads “Reauthorize…” when a token exists). It goes through three stages and refreshes several times; give it a few minutes.',
-            ],
-          },
-          {
-            type: 'text',
-            text: [
-              'If it fails: the consumer key must match on both sides, the public key must be identical, and the application URL in Jira must have no typo.',
-            ],
-          },
-          {
-            type: 'text',
-            text: [
-              'Step 18: ',
-              { b: 'Request Jira for access' },
-              ' while logged into Jira ',
-              { b: 'as the service account' },
-              ' in another tab of the same browser (that account becomes the connector’s API account). Step 19: ',
-              { b: 'Allow' },
-              '. Step 20: the connector shows OAuth as complete. Step 21: ',
-              { b: 'Save' },
-              '.',
-            ],
-          },
-        ],
-        choices: DONE_CHOICES,
-      },
-    };
-  },
-};
+  done: 'Authorized and saved.',
+  blocks: (ctx) => [
+    alignConnectorWindow(draftSpec(ctx)),
+    {
+      type: 'text',
+      text: [
+        'Step 17: ',
+        { b: 'Authorize Jira OAuth Access' },
+        ' (it reads “Reauthorize…” when a token exists). It goes through three stages and refreshes several times; give it a few minutes.',
+      ],
+    },
+    {
+      type: 'text',
+      text: [
+        'If it fails: the consumer key must match on both sides, the public key must be identical, and the application URL in Jira must have no typo.',
+      ],
+    },
+    {
+      type: 'text',
+      text: [
+        'Step 18: ',
+        { b: 'Request Jira for access' },
+        ' while logged into Jira ',
+        { b: 'as the service account' },
+        ' in another tab of the same browser (that account becomes the connector’s API account). Step 19: ',
+        { b: 'Allow' },
+        '. Step 20: the connector shows OAuth as complete. Step 21: ',
+        { b: 'Save' },
+        '.',
+      ],
+    },
+  ],
+});
 
-const activate: GuidedStep = {
+const activate = instructionStep({
   id: 'activate',
   title: 'Steps 22–23: Activate',
-  async run(ctx, decision) {
-    if (decision?.kind === 'done') return pass('Activated.');
-    return {
-      wait: {
-        blocks: activateBlocks(draftSpec(ctx), draftSpec(ctx).auth !== 'oauth'),
-        choices: DONE_CHOICES,
-      },
-    };
-  },
-};
+  done: 'Activated.',
+  blocks: (ctx) => activateBlocks(draftSpec(ctx), draftSpec(ctx).auth !== 'oauth'),
+});
 
 const testProject: GuidedStep = {
   id: 'test-project',

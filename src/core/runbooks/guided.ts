@@ -106,3 +106,23 @@ export function passedDetail(results: CheckResult[]): string {
   const passed = results.filter((r) => r.status === 'pass').length;
   return `${passed} check${passed === 1 ? '' : 's'} passed${warned.length ? `; warnings: ${warned.map((w) => w.code).join(', ')}` : ''}.`;
 }
+
+/** A step that tells the person what to do and waits for "Done". */
+export function instructionStep(def: {
+  id: string;
+  title: string;
+  skipIf?: (ctx: GuidedContext) => string | undefined;
+  /** The step's detail once done. */
+  done: string;
+  blocks(ctx: GuidedContext): Block[];
+}): GuidedStep {
+  return {
+    id: def.id,
+    title: def.title,
+    ...(def.skipIf ? { skipIf: def.skipIf } : {}),
+    async run(ctx, decision) {
+      if (decision?.kind === 'done') return { status: 'pass', detail: def.done };
+      return { wait: { blocks: def.blocks(ctx), choices: DONE_CHOICES } };
+    },
+  };
+}

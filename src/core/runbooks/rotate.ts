@@ -5,6 +5,7 @@
  */
 import type { Decision } from '../decisions.js';
 import type { ConnectorSpec } from '../target.js';
+import type { Block } from '../view.js';
 import type { CheckOutcome } from './checks.js';
 import { fail, pass, warn } from './checks.js';
 import {
@@ -20,6 +21,7 @@ import {
   firstFailure,
   type GuidedContext,
   type GuidedStep,
+  instructionStep,
   type Prompt,
   passedDetail,
   type StepOutcome,
@@ -176,66 +178,63 @@ const deactivate: GuidedStep = {
   },
 };
 
-const update: GuidedStep = {
+const update = instructionStep({
   id: 'update',
   title: 'Update the credential and Save (Jira Align)',
-  async run(ctx, decision) {
-    if (decision?.kind === 'done') return pass('Updated and saved.');
-    const s = spec(ctx);
-    const blocks =
-      s.auth === 'oauth'
-        ? [
-            alignConnectorWindow(s),
-            {
-              type: 'text' as const,
-              text: [
-                'Step 17: ',
-                { b: 'Reauthorize Jira OAuth access' },
-                '. Then step 18: ',
-                { b: 'Request Jira for access' },
-                ' while logged into Jira as the service account in another tab of the same browser; step 19: ',
-                { b: 'Allow' },
-                '; step 21: ',
-                { b: 'Save' },
-                '.',
-              ],
-            },
-          ]
-        : [
-            alignConnectorWindow(s),
-            {
-              type: 'text' as const,
-              text: [
-                'Authentication Type: ',
-                { b: s.auth === 'pat' ? 'Personal Access Token' : 'Basic Auth' },
-                s.email ? '; Jira Username: ' : '',
-                ...(s.email ? [{ code: s.email }] : []),
-                '.',
-              ],
-            },
-            {
-              type: 'text' as const,
-              text: [
-                'Paste the new token into ',
-                { b: 'API Token/Jira Password' },
-                ' (from where you created it — Align Bot never shows secrets), then ',
-                { b: 'Save' },
-                '.',
-              ],
-            },
-          ];
-    return { wait: { blocks, choices: DONE_CHOICES } };
-  },
-};
+  done: 'Updated and saved.',
+  blocks: (ctx) => updateBlocks(spec(ctx)),
+});
 
-const activate: GuidedStep = {
+function updateBlocks(s: ConnectorSpec): Block[] {
+  return s.auth === 'oauth'
+    ? [
+        alignConnectorWindow(s),
+        {
+          type: 'text' as const,
+          text: [
+            'Step 17: ',
+            { b: 'Reauthorize Jira OAuth access' },
+            '. Then step 18: ',
+            { b: 'Request Jira for access' },
+            ' while logged into Jira as the service account in another tab of the same browser; step 19: ',
+            { b: 'Allow' },
+            '; step 21: ',
+            { b: 'Save' },
+            '.',
+          ],
+        },
+      ]
+    : [
+        alignConnectorWindow(s),
+        {
+          type: 'text' as const,
+          text: [
+            'Authentication Type: ',
+            { b: s.auth === 'pat' ? 'Personal Access Token' : 'Basic Auth' },
+            s.email ? '; Jira Username: ' : '',
+            ...(s.email ? [{ code: s.email }] : []),
+            '.',
+          ],
+        },
+        {
+          type: 'text' as const,
+          text: [
+            'Paste the new token into ',
+            { b: 'API Token/Jira Password' },
+            ' (from where you created it — Align Bot never shows secrets), then ',
+            { b: 'Save' },
+            '.',
+          ],
+        },
+      ];
+}
+
+const activate = instructionStep({
   id: 'activate',
   title: 'Activate the connector (Jira Align)',
-  async run(ctx, decision) {
-    if (decision?.kind === 'done') return pass('Activated.');
-    return { wait: { blocks: activateBlocks(spec(ctx), spec(ctx).auth !== 'oauth'), choices: DONE_CHOICES } };
-  },
-};
+  done: 'Activated.',
+  blocks: (ctx) => activateBlocks(spec(ctx), spec(ctx).auth !== 'oauth'),
+});
 
 const postCheck: GuidedStep = {
   id: 'post-check',
