@@ -31,14 +31,19 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   return destination ? pino(options, destination) : pino(options);
 }
 
-/** Bolt's Logger interface on top of pino. */
+/** Bolt's Logger interface on top of pino; messages are only formatted when their level is on. */
 export function boltLogger(logger: Logger) {
   let level = 'info';
+  const at =
+    (name: 'debug' | 'info' | 'warn' | 'error') =>
+    (...msg: unknown[]) => {
+      if (logger.isLevelEnabled(name)) logger[name](msg.map(String).join(' '));
+    };
   return {
-    debug: (...msg: unknown[]) => logger.debug(msg.map(String).join(' ')),
-    info: (...msg: unknown[]) => logger.info(msg.map(String).join(' ')),
-    warn: (...msg: unknown[]) => logger.warn(msg.map(String).join(' ')),
-    error: (...msg: unknown[]) => logger.error(msg.map(String).join(' ')),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
     setLevel: (l: string) => {
       level = l;
     },

@@ -27,8 +27,18 @@ export async function executeGuided(
   token: string | undefined,
   deps: GuidedDeps,
 ): Promise<void> {
-  if (run.steps.length === 0)
+  if (run.steps.length === 0) {
     run.steps = steps.map((s) => ({ id: s.id, title: s.title, status: 'pending', attempt: 0 }));
+    await deps.audit
+      .append({
+        actor: run.requestedBy.id,
+        action: `${run.kind} started`,
+        outcome: 'ok',
+        connector: run.connector,
+        runId: run.id,
+      })
+      .catch(() => undefined);
+  }
   for (const step of steps) {
     const record = run.steps.find((r) => r.id === step.id)!;
     while (!FINISHED.has(record.status)) {

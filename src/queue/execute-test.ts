@@ -75,6 +75,16 @@ async function finish(run: Run, state: Run['state'], deps: RunDeps, note?: strin
   run.endedAt = deps.clock.now();
   if (note) run.facts.note = note;
   await deps.runs.save(run);
+  // Audited when it ends (the run records who asked), which keeps a write off the ack path.
+  await deps.audit
+    .append({
+      actor: run.requestedBy.id,
+      action: 'test',
+      outcome: state === 'succeeded' ? 'ok' : 'failed',
+      connector: run.connector,
+      runId: run.id,
+    })
+    .catch(() => undefined);
   if (run.params.name) {
     await deps.connectors.setLastResult(run.connector, lastResultOf(run));
     await deps.history?.append(run.id, testResult(run));

@@ -17,8 +17,9 @@ export function runProcessor(deps: RunDeps & { report?: ReportRunDeps }) {
   return async (job: Job<RunJob>, token?: string): Promise<void> => {
     const run = await deps.runs.get(job.data.runId);
     if (!run) {
-      deps.logger.warn({ runId: job.data.runId }, 'run record missing; dropping job');
-      return;
+      // The ack path writes the record and the job together; a refused command discards both. Retrying (the job's
+      // attempts and backoff) covers a record that lands a moment after its job, and ends a discarded one.
+      throw new Error(`run record ${job.data.runId} not found`);
     }
     if (isTerminal(run.state)) return;
     switch (run.kind) {

@@ -44,6 +44,11 @@ export class ConnectorStore {
     return raw ? (JSON.parse(raw) as ConnectorSpec) : undefined;
   }
 
+  /** Whether a connector of this name exists; the ack path asks this, so file connectors cost no round trip. */
+  async exists(name: string): Promise<boolean> {
+    return this.fromFile.has(name) || (await this.redis.exists(this.keys.connector(name))) === 1;
+  }
+
   /** A file connector whose credential was rotated: the file stays as written, Redis holds the newer credential. */
   private async withOverride(spec: ConnectorSpec): Promise<ConnectorSpec> {
     const raw = await this.redis.get(`${this.keys.connector(spec.name)}:override`);

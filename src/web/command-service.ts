@@ -102,7 +102,7 @@ export class CommandService {
         return this.bounded(this.statusView(command.verb === 'status' ? command.name : undefined), deadline);
       case 'connect': {
         const { verb: _verb, ...params } = command;
-        if (await this.bounded(this.deps.connectors.get(command.name), deadline)) {
+        if (await this.bounded(this.deps.connectors.exists(command.name), deadline)) {
           return say(
             `A connector named “${command.name}” exists already. /align rotate ${command.name} changes its credential; pick another name for a new one.`,
           );
@@ -137,8 +137,8 @@ export class CommandService {
     request: CommandRequest,
     deadline: number,
   ) {
-    const spec = await this.bounded(this.deps.connectors.get(name), deadline);
-    if (!spec) return say(`No connector named “${name}”. /align list shows the connectors.`);
+    const known = await this.bounded(this.deps.connectors.exists(name), deadline);
+    if (!known) return say(`No connector named “${name}”. /align list shows the connectors.`);
     return this.startRun(kind, name, params, request, deadline);
   }
 
@@ -198,16 +198,16 @@ export class CommandService {
         );
     }
     try {
-      await this.bounded(this.deps.runs.create(run), deadline);
-      await this.deps.queues.enqueueRun(run.id, deadline - Date.now());
+      // Sent back to back on one connection, so Redis stores the run before the job a worker could take.
+      await Promise.all([
+        this.bounded(this.deps.runs.create(run), deadline),
+        this.deps.queues.enqueueRun(run.id, deadline - Date.now()),
+      ]);
     } catch (error) {
       // A silent Redis may still execute the write later; the removal queued behind it undoes it then.
       void this.deps.runs.discard(run).catch(() => undefined);
       throw error;
     }
-    void this.deps.audit
-      .append({ actor: request.user.id, action: kind, outcome: 'ok', connector, runId: run.id })
-      .catch(() => undefined);
     return say(`Run ${run.id} queued: ${kind} ${connector}. Progress appears in this channel.`);
   }
 
