@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { answersPing, RedisUnavailable, startPrivateRedis } from '../src/cli/private-redis.js';
+import { evictionPolicyWarning } from '../src/store/redis.js';
 
 describe('private redis-server', () => {
   it('starts with AOF and noeviction in our folder, answers, and stops', async () => {
@@ -21,6 +22,12 @@ describe('private redis-server', () => {
       expect(await redis.config('GET', 'dir')).toEqual(['dir', dir]);
       redis.disconnect();
       expect(existsSync(join(dir, 'appendonlydir'))).toBe(true);
+      // BullMQ needs noeviction: anything else gets a loud warning at start.
+      const check = new Redis(handle.url);
+      expect(await evictionPolicyWarning(check)).toBeUndefined();
+      await check.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      expect(await evictionPolicyWarning(check)).toMatch(/allkeys-lru.*noeviction/);
+      check.disconnect();
     } finally {
       await handle.stop();
     }
