@@ -10,6 +10,13 @@ import type { Keys } from './keys.js';
 const RUN_TTL_S = 30 * 24 * 3600;
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
+// KEYS[1] run, KEYS[2] runs of the connector; ARGV: record, ttl, createdAt, id
+const CREATE = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+return 1
+`;
+
 export function newRunId(): string {
   const bytes = randomBytes(10);
   return `r-${Array.from(bytes, (b) => ALPHABET[b % ALPHABET.length]).join('')}`;
@@ -22,13 +29,19 @@ export class RunStore {
   ) {}
 
   /** Writes a new run; false if the id exists. */
+  /** One script, not MULTI: this is on the ack path, and an ioredis pipeline is costly to build. */
   async create(run: Run): Promise<boolean> {
-    const ok = await this.redis
-      .multi()
-      .set(this.keys.run(run.id), JSON.stringify(run), 'EX', RUN_TTL_S, 'NX')
-      .zadd(this.keys.runsByConnector(run.connector), run.createdAt, run.id)
-      .exec();
-    return ok?.[0]?.[1] === 'OK';
+    const created = await this.redis.eval(
+      CREATE,
+      2,
+      this.keys.run(run.id),
+      this.keys.runsByConnector(run.connector),
+      JSON.stringify(run),
+      RUN_TTL_S,
+      run.createdAt,
+      run.id,
+    );
+    return created === 1;
   }
 
   /** Removes a run that was never enqueued (its command was refused after the record was written). */

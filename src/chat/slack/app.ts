@@ -46,6 +46,8 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRec
     logLevel: LogLevel.WARN,
     clientOptions: { slackApiUrl: options.apiUrl },
     deferInitialization: true,
+    // No conversation context: nothing reads it, and it would cost every request a store lookup.
+    convoStore: false,
   });
   const groups = SlackGroups.fromRoles(app.client, options.roles ?? {}, options.logger);
   await groups.start();
