@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoopbackServer } from './loopback-server.js';
+import { json, LoopbackServer } from './loopback-server.js';
 
 export const ALIGN_FAULTS = ['ip-blocked', 'server-error'] as const;
 export type AlignFault = (typeof ALIGN_FAULTS)[number];
@@ -202,8 +202,4 @@ const BAD_GATEWAY =
 
 function cloudflarePage(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'content-type': 'text/html; charset=UTF-8' }).end(body);
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
 }

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { applinksRoute } from './applinks.js';
 import { dataCenterRoute } from './jira-dc.js';
 import { JiraSite, type SimAccount, type SiteOptions } from './jira-site.js';
-import { LoopbackServer } from './loopback-server.js';
+import { json, LoopbackServer, readBody, send } from './loopback-server.js';
 import { oauthProvider } from './oauth-provider.js';
 
 export type JiraRoute = (ctx: JiraRequest) => Promise<boolean> | boolean;
@@ -306,18 +306,4 @@ function projectSearch(site: JiraSite, account: SimAccount | undefined, url: URL
       archived: false,
     })),
   };
-}
-
-export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-export function json(res: ServerResponse, status: number, body: unknown): void {
-  send(res, status, JSON.stringify(body), 'application/json;charset=UTF-8');
-}
-
-export function send(res: ServerResponse, status: number, body: string, type: string): void {
-  res.writeHead(status, { 'content-type': type }).end(body);
 }

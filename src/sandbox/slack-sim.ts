@@ -7,7 +7,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
 import { checkBlockKit } from './block-kit-limits.js';
-import { LoopbackServer } from './loopback-server.js';
+import { json, LoopbackServer, readBody } from './loopback-server.js';
 
 export interface SimMessage {
   ts: string;
@@ -433,20 +433,10 @@ function parseArgs(contentType: string, raw: string): Record<string, unknown> {
   return out;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
     return undefined;
   }
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
 }

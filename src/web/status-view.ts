@@ -1,4 +1,5 @@
 /** `/align list` and `/align status`: connectors with their last result, as a message view. */
+import { hostOf } from '../core/runbooks/jira-answers.js';
 import type { ConnectorSpec } from '../core/target.js';
 import type { Block, Inline, MessageView } from '../core/view.js';
 import type { LastResult } from '../store/connectors.js';
@@ -33,14 +34,6 @@ export function listView(
   ];
   if (specs.length > 100) blocks.push({ type: 'context', text: [`…and ${specs.length - 100} more.`] });
   return { text: `${specs.length} connectors`, blocks };
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
 }
 
 export function ago(ms: number): string {
