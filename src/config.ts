@@ -108,7 +108,6 @@ export interface Config {
   redisPrefix: string;
   port: number;
   slack?: { signingSecret: string; botToken: string; apiUrl: string };
-  slackApiUrl: string;
   connectorsFile?: string;
   egress: { allowedHosts: string[]; allowPrivate: boolean; resolve: Record<string, string> };
   roles: { operators: string[]; admins: string[]; approvers: string[] };
@@ -177,7 +176,6 @@ function toConfig(e: z.infer<typeof schema>): Config {
     ...(e.SLACK_SIGNING_SECRET && e.SLACK_BOT_TOKEN
       ? { slack: { signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, apiUrl: slackApiUrl } }
       : {}),
-    slackApiUrl,
     ...(e.ALIGN_BOT_CONNECTORS_FILE ? { connectorsFile: e.ALIGN_BOT_CONNECTORS_FILE } : {}),
     egress: {
       allowedHosts: [...DEFAULT_ALLOWED_HOSTS, ...e.ALIGN_BOT_ALLOWED_HOSTS],

@@ -70,7 +70,6 @@ export interface Run {
   connector: string;
   requestedBy: Person;
   conversation: Conversation;
-  rootMessage?: MessageRef;
   runbookVersion: number;
   steps: StepRecord[];
   state: RunState;
@@ -86,17 +85,6 @@ export interface Run {
 
 export function isTerminal(state: RunState): boolean {
   return TERMINAL_STATES.includes(state);
-}
-
-/** The first step not finished yet: where a (re-delivered) job continues. */
-export function nextStepIndex(run: Run): number {
-  return run.steps.findIndex(
-    (s) => s.status === 'pending' || s.status === 'running' || s.status === 'waiting',
-  );
-}
-
-export function failedSteps(run: Run): StepRecord[] {
-  return run.steps.filter((s) => s.status === 'fail');
 }
 
 /** succeeded when nothing failed; warnings do not fail a run. */

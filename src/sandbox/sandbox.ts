@@ -77,7 +77,6 @@ export async function startSandbox(base: Config, dataDir = resolve('.data/sandbo
   const config: Config = {
     ...base,
     slack: { signingSecret: slack.signingSecret, botToken: slack.botToken, apiUrl: slack.apiUrl },
-    slackApiUrl: slack.apiUrl,
     connectorsFile,
     egress: {
       ...base.egress,

@@ -79,10 +79,6 @@ export class ConnectorStore {
     return [...merged.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  isFromFile(name: string): boolean {
-    return this.fromFile.has(name);
-  }
-
   async save(spec: ConnectorSpec): Promise<void> {
     if (this.fromFile.has(spec.name))
       throw new Error(`connector ${spec.name} is managed in the connectors file`);

@@ -33,11 +33,6 @@ export class DeliveryStore {
     return { ...(raw.root ? { root: JSON.parse(raw.root) as Delivered } : {}), replies };
   }
 
-  async rootRef(runId: string): Promise<MessageRef | undefined> {
-    const raw = await this.redis.hget(this.keys.delivery(runId), 'root');
-    return raw ? (JSON.parse(raw) as Delivered).ref : undefined;
-  }
-
   async setRoot(runId: string, delivered: Delivered): Promise<void> {
     await this.set(runId, 'root', delivered);
   }

@@ -36,8 +36,4 @@ export class Keys {
   reportProgress(runId: string): string {
     return `${this.prefix}:report:progress:${runId}`;
   }
-  /** Everything this prefix owns, for cleanup in tests. */
-  pattern(): string {
-    return `${this.prefix}:*`;
-  }
 }

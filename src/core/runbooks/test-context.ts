@@ -137,8 +137,3 @@ function noteClockSkew(ctx: TestContext, answer: HttpAnswer, started: number): v
 function withSlash(base: string): string {
   return base.endsWith('/') ? base : `${base}/`;
 }
-
-/** Paths are joined relative to the base, so a gateway base keeps its /ex/jira/<id> prefix. */
-export function rel(path: string): string {
-  return path.replace(/^\/+/, '');
-}
