@@ -19,8 +19,9 @@ import { type InlineOptions, richText } from './cards-inline.js';
 
 export interface CardOptions extends InlineOptions {
   /**
-   * Approval cards: the approvers' user MRIs ("29:…", the ids Teams sends in `from.id`) and the ask's button
-   * value. Teams then asks the bot (verb `align.refresh`) for each listed user's own view of the card.
+   * Open approval asks only: the approvers' user MRIs ("29:…", the ids Teams sends in `from.id`, not Entra object
+   * ids) and the ask's button value. Teams then asks the bot (invoke, verb `align.refresh`, same data) for each
+   * listed user's own view of the card. Leave it out once the ask is resolved, so nobody's view is asked for again.
    */
   refresh?: { userIds: string[]; value: string };
 }
