@@ -13,9 +13,11 @@ import {
   buildReport,
   type ConnectorResult,
   expiryOf,
+  expiryPhrase,
   type HistorySample,
   type ReportData,
   type ReportSnapshot,
+  withExpiry,
 } from '../core/report.js';
 import { duration, rowLine } from '../core/report-view.js';
 import type { ConnectorSpec } from '../core/target.js';
@@ -163,8 +165,10 @@ async function withHistory(
             input.specs
               .filter((s) => latest.has(s.name))
               .map((s) => {
-                const last = latest.get(s.name)!;
-                const tier = expiryOf(s.tokenExpiresAt, last.at)?.tier;
+                const recorded = latest.get(s.name)!;
+                const expiry = expiryOf(s.tokenExpiresAt, recorded.at, input.timeZone);
+                const last = withExpiry(recorded, expiry);
+                const tier = expiry?.tier;
                 return [
                   s.name,
                   {
@@ -219,7 +223,7 @@ function text(data: ReportData, history: HistorySource): string {
       `Credentials: ${expiring
         .map(
           (r) =>
-            `${r.name} ${r.expiry!.tier === 0 ? 'expired' : `expires in ${r.expiry!.days} d`} (${r.expiry!.on}, ${r.expiry!.code})`,
+            `${r.name} ${r.expiry!.tier === 0 ? expiryPhrase(r.expiry!) : `expires in ${r.expiry!.days} d`} (${r.expiry!.on}, ${r.expiry!.code})`,
         )
         .join(' · ')}`,
     );
