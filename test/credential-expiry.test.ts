@@ -1,10 +1,13 @@
 /** The test runbook warns before a recorded credential expiry (30/7/1 days) and fails once it has passed. */
 import { describe, expect, it } from 'vitest';
+import { buildReport, type ConnectorResult, expiryDetail } from '../src/core/report.js';
+import { rowLine } from '../src/core/report-view.js';
 import { runChecks } from '../src/core/runbooks/checks.js';
 import { testChecks } from '../src/core/runbooks/test.js';
 import type { TestContext } from '../src/core/runbooks/test-context.js';
 import { credentialExpiryCheck } from '../src/core/runbooks/test-expiry.js';
 import { adhocSpec, type TestTarget } from '../src/core/target.js';
+import { plain } from '../src/core/view.js';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
 
@@ -18,8 +21,12 @@ function ctxFor(tokenExpiresAt?: string): TestContext {
   } as unknown as TestContext;
 }
 
-async function expiry(date: string) {
-  const [result] = await runChecks([credentialExpiryCheck], ctxFor(date));
+async function expiry(date: string, now = NOW) {
+  const [result] = await runChecks([credentialExpiryCheck], {
+    ...ctxFor(date),
+    deadline: now + 30_000,
+    now: () => now,
+  });
   return result!;
 }
 
@@ -40,5 +47,43 @@ describe('credential expiry check', () => {
     const result = await expiry(date);
     expect(result.status).toBe(status);
     expect(result.code).toBe(code);
+  });
+});
+
+/** Issue 8, defect 9: the test run and the report count days alike and agree that an expired credential fails. */
+describe('the test run and the report agree', () => {
+  const LATE = Date.parse('2026-11-29T23:30:00Z'); // late on the 29th (UTC: a test run has no time zone)
+
+  it.each([
+    ['2026-11-28', 'fail', 'TOKEN_EXPIRED', 'The credential expired on 2026-11-28 (yesterday).'],
+    ['2026-11-29', 'fail', 'TOKEN_EXPIRED', 'The credential expired on 2026-11-29 (today).'],
+    ['2026-11-25', 'fail', 'TOKEN_EXPIRED', 'The credential expired on 2026-11-25 (4 days ago).'],
+    ['2026-11-30', 'warn', 'TOKEN_EXPIRING_SOON', 'The credential expires on 2026-11-30 (tomorrow).'],
+    ['2026-12-06', 'warn', 'TOKEN_EXPIRING_SOON', 'The credential expires on 2026-12-06 (in 7 days).'],
+  ])('%s → %s %s: “%s”, in the test and in the report', async (date, status, code, detail) => {
+    const check = await expiry(date, LATE);
+    expect([check.status, check.code, check.detail]).toEqual([status, code, detail]);
+    const connectivity: ConnectorResult = {
+      name: 'acme',
+      host: 'acme.atlassian.net',
+      status: 'ok',
+      ms: 1,
+      at: LATE,
+    };
+    const data = buildReport({
+      now: LATE,
+      timeZone: 'UTC',
+      durationMs: 1,
+      connectors: [{ result: connectivity, tokenExpiresAt: date }],
+    });
+    const row = data.rows[0]!;
+    expect(row.expiry?.code).toBe(code);
+    expect(expiryDetail(row.expiry!)).toBe(detail);
+    if (status === 'fail') {
+      expect(row).toMatchObject({ status: 'fail', code, check: check.title, detail });
+      expect(plain(rowLine(row, LATE))).toMatch(/^❌ /);
+    } else {
+      expect(row.status).toBe('ok'); // an expiring credential is listed in the report's Credentials section
+    }
   });
 });

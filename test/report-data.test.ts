@@ -2,6 +2,7 @@
  * The report as data and as messages: expiry tiers, changes since the previous report, the empty fleet, and a
  * 250-connector report that pages into messages Slack's limit checks (the simulator's own) accept.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renderSlack, textSize } from '../src/chat/slack/render.js';
 import {
@@ -9,6 +10,7 @@ import {
   type ConnectorResult,
   type ConnectorStatus,
   expiryOf,
+  expiryPhrase,
   type ReportSnapshot,
   snapshotOf,
 } from '../src/core/report.js';
@@ -83,6 +85,116 @@ describe('credential expiry', () => {
     const closer = report([result('acme', 'ok')], snapshotOf(first), { acme: '2026-05-05' });
     expect(closer.changes.expiry).toEqual(['acme']);
     expect(closer.changed).toBe(true);
+  });
+});
+
+/** Issue 8, defect 9: days are the report's calendar days, and an expired credential never reads as healthy. */
+describe('credential expiry in the calendar days of the report’s time zone', () => {
+  // Each instant is a local wall-clock time, written in UTC so the test does not lean on the code under test.
+  const cases: Array<[string, string, string, string]> = [
+    // zone, local time, instant (UTC), expiry date
+    ['Europe/Berlin', '2026-05-02 00:05 CEST', '2026-05-01T22:05:00Z', '2026-05-01'],
+    ['Europe/Berlin', '2026-05-02 23:55 CEST', '2026-05-02T21:55:00Z', '2026-05-01'],
+    ['America/Los_Angeles', '2026-05-02 00:05 PDT', '2026-05-02T07:05:00Z', '2026-05-01'],
+    ['America/Los_Angeles', '2026-05-02 23:55 PDT', '2026-05-03T06:55:00Z', '2026-05-01'],
+    // The day after a spring-forward change (23 h long) and after a fall-back change (25 h long).
+    ['Europe/Berlin', '2026-03-29 23:55 CEST', '2026-03-29T21:55:00Z', '2026-03-28'],
+    ['Europe/Berlin', '2026-03-30 00:05 CEST', '2026-03-29T22:05:00Z', '2026-03-29'],
+    ['Europe/Berlin', '2026-10-26 23:55 CET', '2026-10-26T22:55:00Z', '2026-10-25'],
+    ['America/Los_Angeles', '2026-03-09 00:05 PDT', '2026-03-09T07:05:00Z', '2026-03-08'],
+    ['America/Los_Angeles', '2026-03-09 23:55 PDT', '2026-03-10T06:55:00Z', '2026-03-08'],
+    ['America/Los_Angeles', '2026-11-02 23:55 PST', '2026-11-03T07:55:00Z', '2026-11-01'],
+  ];
+
+  it.each(cases)('%s at %s (%s): a credential dated %s expired yesterday', (zone, _local, instant, date) => {
+    const now = Date.parse(instant);
+    const expiry = expiryOf(date, now, zone)!;
+    expect(expiry).toMatchObject({ code: 'TOKEN_EXPIRED', tier: 0, days: -1, on: date });
+    expect(expiryPhrase(expiry)).toBe('expired yesterday');
+    const data = buildReport({
+      now,
+      timeZone: zone,
+      durationMs: 1,
+      connectors: [{ result: { ...result('acme', 'ok'), at: now }, tokenExpiresAt: date }],
+    });
+    expect(plain(rowLine(data.rows[0]!, now))).toMatch(/· ⛔ credential expired yesterday$/);
+  });
+
+  it.each([
+    ['Europe/Berlin', '2026-05-01T22:05:00Z', '2026-05-02', 'expired today', 0], // 00:05 local on the day itself
+    ['Europe/Berlin', '2026-05-01T21:55:00Z', '2026-05-02', 'expires tomorrow', 1], // 23:55 the evening before
+    ['America/Los_Angeles', '2026-03-08T08:05:00Z', '2026-03-09', 'expires tomorrow', 1], // the 23-hour day
+    ['America/Los_Angeles', '2026-03-10T06:55:00Z', '2026-03-12', 'expires in 3 days', 7], // 23:55 PDT on the 9th
+    ['America/Los_Angeles', '2026-05-02T07:05:00Z', '2026-04-29', 'expired 3 days ago', 0],
+  ])('%s at %s: a credential dated %s %s', (zone, instant, date, phrase, tier) => {
+    const expiry = expiryOf(date, Date.parse(instant), zone)!;
+    expect(expiryPhrase(expiry)).toBe(phrase);
+    expect(expiry.tier).toBe(tier);
+  });
+
+  it('an expired credential’s row never shows a pass icon: it fails with TOKEN_EXPIRED', () => {
+    const data = report(
+      [result('acme', 'ok'), result('globex', 'warn', 'JIRA_NOT_ADMIN'), result('initech', 'ok')],
+      undefined,
+      { acme: '2026-04-30', globex: '2026-05-01', initech: '2026-05-02' },
+    );
+    const byName = Object.fromEntries(data.rows.map((r) => [r.name, r]));
+    expect(byName.acme).toMatchObject({
+      status: 'fail',
+      code: 'TOKEN_EXPIRED',
+      check: 'Credential not expiring',
+    });
+    expect(byName.acme!.detail).toBe('The credential expired on 2026-04-30 (yesterday).');
+    expect(byName.globex).toMatchObject({ status: 'fail', code: 'TOKEN_EXPIRED' });
+    expect(byName.initech).toMatchObject({ status: 'ok', expiry: { tier: 1, days: 1 } }); // expires tomorrow
+    expect(data.counts).toEqual({ ok: 1, warn: 0, fail: 2 });
+    for (const name of ['acme', 'globex']) {
+      expect(plain(rowLine(byName[name]!, NOW))).toMatch(/^❌ /);
+    }
+    const view = reportView(data, { ...META, trigger: [...META.trigger] });
+    expect(view.root.text).toMatch(/^❌ Fleet report: 2 failing/);
+    expect(view.replies.map((r) => r.key)).toEqual(['fail:acme', 'fail:globex']);
+  });
+
+  it('a failure of its own keeps its cause; the row still says the credential expired', () => {
+    const data = report([result('acme', 'fail', 'JIRA_AUTH_REJECTED')], undefined, { acme: '2026-04-30' });
+    expect(data.rows[0]).toMatchObject({ status: 'fail', code: 'JIRA_AUTH_REJECTED' });
+    expect(plain(rowLine(data.rows[0]!, NOW))).toMatch(/^❌ .* · ⛔ credential expired yesterday$/);
+  });
+
+  it('no zone, hour, status or past date draws ✅ for an expired credential', () => {
+    const zones = ['UTC', 'Europe/Berlin', 'America/Los_Angeles', 'Pacific/Kiritimati', 'Pacific/Pago_Pago'];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 11, 31) }),
+        fc.integer({ min: 0, max: 400 }),
+        fc.constantFrom(...zones),
+        fc.constantFrom<ConnectorStatus>('ok', 'warn', 'fail'),
+        (now, daysBack, zone, status) => {
+          const today = new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(now); // YYYY-MM-DD
+          const date = new Date(Date.parse(today) - daysBack * 86_400_000).toISOString().slice(0, 10);
+          const data = buildReport({
+            now,
+            timeZone: zone,
+            durationMs: 1,
+            connectors: [
+              {
+                result: {
+                  ...result('acme', status, status === 'ok' ? undefined : 'JIRA_NOT_ADMIN'),
+                  at: now,
+                },
+                tokenExpiresAt: date,
+              },
+            ],
+          });
+          const row = data.rows[0]!;
+          expect(row.expiry).toMatchObject({ code: 'TOKEN_EXPIRED', days: 0 - daysBack });
+          expect(row.status).toBe('fail');
+          expect(plain(rowLine(row, now))).not.toContain('✅');
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 

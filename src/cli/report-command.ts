@@ -1,10 +1,10 @@
 /**
- * `align-bot report [--json] [--tz Zone] [--concurrency N] [--per-host N]`: the fleet report in-process, the same
+ * `align-bot report [--json] [--tz zone] [--concurrency n] [--per-host n]`: the fleet report in-process, the same
  * data a channel gets. When Redis answers it adds the connectors saved there and reads (never writes) the bot's
  * history for uptime, last failures and changes since each connector's last recorded result; otherwise it reports
  * without history and says so. Exit 0 when no connector fails, 1 when one does, 2 on a usage or config error.
  */
-import { parseArgs } from 'node:util';
+import { type Command, InvalidArgumentError } from 'commander';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { shortHint } from '../core/diagnosis.js';
@@ -13,9 +13,11 @@ import {
   buildReport,
   type ConnectorResult,
   expiryOf,
+  expiryPhrase,
   type HistorySample,
   type ReportData,
   type ReportSnapshot,
+  withExpiry,
 } from '../core/report.js';
 import { duration, rowLine } from '../core/report-view.js';
 import type { ConnectorSpec } from '../core/target.js';
@@ -28,23 +30,76 @@ import { loadConnectorsFile } from '../store/connectors-file.js';
 import { HistoryStore } from '../store/history.js';
 import { Keys } from '../store/keys.js';
 import { createRedis, waitReady } from '../store/redis.js';
-import type { Io } from './test-command.js';
+import {
+  action,
+  type CliContext,
+  cliContext,
+  EXIT,
+  exitCodeOf,
+  type Io,
+  newCommand,
+  wholeNumber,
+} from './command.js';
 
-const USAGE = 'Usage: align-bot report [--json] [--tz Zone] [--concurrency N] [--per-host N]';
+/** The options as commander hands them over. */
+interface Values {
+  json?: boolean;
+  tz: string;
+  concurrency?: number;
+  perHost?: number;
+}
+
+export function reportCli(ctx: CliContext): Command {
+  return newCommand('report', ctx)
+    .description('the fleet report in-process: every connector tested, with history when Redis answers')
+    .option('--json', 'print one line of JSON instead of text')
+    .option('--tz <zone>', 'IANA time zone of the uptime windows and expiry days', timeZone, 'UTC')
+    .option(
+      '--concurrency <n>',
+      'connectors tested at once (default: ALIGN_BOT_REPORT_CONCURRENCY)',
+      wholeNumber(1, 500),
+    )
+    .option(
+      '--per-host <n>',
+      'connectors tested at once per Jira host (default: ALIGN_BOT_REPORT_PER_HOST)',
+      wholeNumber(1, 500),
+    )
+    .addHelpText(
+      'after',
+      '\nExit code: 0 when no connector fails, 1 when one does, 2 on a usage or configuration error.',
+    )
+    .action(action(ctx, (values: Values) => runReport(values, ctx)));
+}
+
+/** `align-bot report` with `argv` (what follows `report`) and a loaded configuration. */
+export function reportCommand(argv: string[], config: Config, io: Io): Promise<number> {
+  const ctx = cliContext(io, () => config);
+  return exitCodeOf(reportCli(ctx), argv, ctx);
+}
+
+function timeZone(raw: string): string {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: raw });
+    return raw;
+  } catch {
+    throw new InvalidArgumentError('Use an IANA time zone name such as Europe/Berlin.');
+  }
+}
 
 interface HistorySource {
   source: 'redis' | 'none';
   detail: string;
 }
 
-export async function reportCommand(argv: string[], config: Config, io: Io): Promise<number> {
-  let options: { json: boolean; tz: string; concurrency: number; perHost: number };
-  try {
-    options = parseOptions(argv, config);
-  } catch (error) {
-    io.err(`align-bot report: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
+async function runReport(values: Values, ctx: CliContext): Promise<number> {
+  const { io } = ctx;
+  const config = ctx.config();
+  const options = {
+    json: values.json ?? false,
+    tz: values.tz,
+    concurrency: values.concurrency ?? config.reports.concurrency,
+    perHost: values.perHost ?? config.reports.perHost,
+  };
   const fileSpecs = config.connectorsFile ? loadConnectorsFile(config.connectorsFile) : [];
   const redis = await tryRedis(config.redisUrl);
   const keys = new Keys(config.redisPrefix);
@@ -75,46 +130,10 @@ export async function reportCommand(argv: string[], config: Config, io: Io): Pro
         ? JSON.stringify({ ok: data.counts.fail === 0, history, report: data })
         : text(data, history),
     );
-    return data.counts.fail === 0 ? 0 : 1;
+    return data.counts.fail === 0 ? EXIT.ok : EXIT.failed;
   } finally {
     redis?.disconnect();
   }
-}
-
-function parseOptions(argv: string[], config: Config) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      json: { type: 'boolean' },
-      tz: { type: 'string' },
-      concurrency: { type: 'string' },
-      'per-host': { type: 'string' },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"`);
-  const settings = config.reports;
-  const tz = values.tz ?? 'UTC';
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-  } catch {
-    throw new Error(`--tz "${tz}" is not a time zone; use an IANA name such as Europe/Berlin`);
-  }
-  return {
-    json: values.json ?? false,
-    tz,
-    concurrency: positiveInt('--concurrency', values.concurrency, settings.concurrency),
-    perHost: positiveInt('--per-host', values['per-host'], settings.perHost),
-  };
-}
-
-function positiveInt(flag: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 500)
-    throw new Error(`${flag} must be a whole number from 1 to 500`);
-  return n;
 }
 
 async function tryRedis(url: string): Promise<Redis | undefined> {
@@ -163,8 +182,10 @@ async function withHistory(
             input.specs
               .filter((s) => latest.has(s.name))
               .map((s) => {
-                const last = latest.get(s.name)!;
-                const tier = expiryOf(s.tokenExpiresAt, last.at)?.tier;
+                const recorded = latest.get(s.name)!;
+                const expiry = expiryOf(s.tokenExpiresAt, recorded.at, input.timeZone);
+                const last = withExpiry(recorded, expiry);
+                const tier = expiry?.tier;
                 return [
                   s.name,
                   {
@@ -219,7 +240,7 @@ function text(data: ReportData, history: HistorySource): string {
       `Credentials: ${expiring
         .map(
           (r) =>
-            `${r.name} ${r.expiry!.tier === 0 ? 'expired' : `expires in ${r.expiry!.days} d`} (${r.expiry!.on}, ${r.expiry!.code})`,
+            `${r.name} ${r.expiry!.tier === 0 ? expiryPhrase(r.expiry!) : `expires in ${r.expiry!.days} d`} (${r.expiry!.on}, ${r.expiry!.code})`,
         )
         .join(' · ')}`,
     );

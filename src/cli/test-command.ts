@@ -3,7 +3,7 @@
  * Exit 0 when nothing failed, 1 when a check failed, 2 on a usage or configuration error.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import { httpUrl, UsageError } from '../core/commands.js';
 import { summarize } from '../core/run-view.js';
@@ -15,22 +15,18 @@ import { STATUS_ICON } from '../core/view.js';
 import { targetFor } from '../queue/targets.js';
 import { testContextFactory } from '../services.js';
 import { loadConnectorsFile } from '../store/connectors-file.js';
+import {
+  action,
+  type CliContext,
+  cliContext,
+  EXIT,
+  exitCodeOf,
+  type Io,
+  newCommand,
+  wholeNumber,
+} from './command.js';
 
-export const TEST_OPTIONS = {
-  jira: { type: 'string' },
-  email: { type: 'string' },
-  'token-env': { type: 'string' },
-  'pat-env': { type: 'string' },
-  project: { type: 'string' },
-  dc: { type: 'boolean' },
-  'consumer-key': { type: 'string' },
-  'public-key-file': { type: 'string' },
-  align: { type: 'string' },
-  'align-token-env': { type: 'string' },
-  'align-connector': { type: 'string' },
-  'timeout-ms': { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+export type { Io } from './command.js';
 
 export interface TestReport {
   ok: boolean;
@@ -47,54 +43,87 @@ export interface TestReport {
   durationMs: number;
 }
 
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-  env: NodeJS.ProcessEnv;
+/** The options as commander hands them over (camelCase of each flag). */
+interface Values {
+  jira?: string;
+  email?: string;
+  tokenEnv?: string;
+  patEnv?: string;
+  project?: string;
+  dc?: boolean;
+  consumerKey?: string;
+  publicKeyFile?: string;
+  align?: string;
+  alignTokenEnv?: string;
+  alignConnector?: number;
+  timeoutMs?: number;
+  json?: boolean;
 }
 
-export async function testCommand(argv: string[], config: Config, io: Io): Promise<number> {
-  let values: ReturnType<typeof parse>['values'];
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parse(argv));
-  } catch (error) {
-    io.err(
-      `align-bot test: ${(error as Error).message}\nUsage: align-bot test <name> | --jira <url> [--email E] [--token-env VAR] [--project KEY] [--json]`,
-    );
-    return 2;
-  }
+const EXAMPLES = `
+Examples:
+  align-bot test acme --json
+  align-bot test --jira https://acme.atlassian.net --email svc@acme.com --token-env ACME_TOKEN --project ACME
+  align-bot test --jira https://jira.corp.example --dc --pat-env PAT --consumer-key jira-align-acme --public-key-file align.pem
+  align-bot test acme --align https://acme.jiraalign.com --align-token-env ALIGN_TOKEN --align-connector 3
+
+Exit code: 0 when nothing failed, 1 when a check failed, 2 on a usage or configuration error.`;
+
+export function testCli(ctx: CliContext): Command {
+  return newCommand('test', ctx)
+    .description('test a connector in-process, as /align test does (no Redis needed)')
+    .argument('[name]', 'a connector of ALIGN_BOT_CONNECTORS_FILE (or give --jira instead)')
+    .option('--jira <url>', 'the Jira site to test, without a connector')
+    .option('--email <address>', 'the service account’s email, for an API token (Basic auth)')
+    .option('--token-env <VAR>', 'the environment variable that holds the Jira API token')
+    .option('--pat-env <VAR>', 'the environment variable that holds a Data Center personal access token')
+    .option('--project <KEY>', 'a project the service account must see (the test project)')
+    .option('--dc', 'Jira is Data Center, not Cloud')
+    .option('--consumer-key <key>', 'OAuth: the consumer key of Jira Align’s connector')
+    .option('--public-key-file <path>', 'OAuth: a file with Jira Align’s public key (PEM)')
+    .option('--align <url>', 'the Jira Align site, tested too')
+    .option('--align-token-env <VAR>', 'the environment variable that holds the Jira Align API token')
+    .option('--align-connector <id>', 'the Jira Align connector’s id: read its sync errors', wholeNumber(1))
+    .option(
+      '--timeout-ms <ms>',
+      'time limit per request (default: ALIGN_BOT_REQUEST_TIMEOUT_MS)',
+      wholeNumber(100, 600_000, 'milliseconds'),
+    )
+    .option('--json', 'print one line of JSON instead of a table')
+    .addHelpText('after', EXAMPLES)
+    .action(action(ctx, (name: string | undefined, values: Values) => runTest(name, values, ctx)));
+}
+
+/** `align-bot test` with `argv` (what follows `test`) and a loaded configuration. */
+export function testCommand(argv: string[], config: Config, io: Io): Promise<number> {
+  const ctx = cliContext(io, () => config);
+  return exitCodeOf(testCli(ctx), argv, ctx);
+}
+
+async function runTest(name: string | undefined, values: Values, ctx: CliContext): Promise<number> {
+  const { io } = ctx;
+  const config = ctx.config();
   let target: TestTarget;
-  let effective = config;
   try {
-    target = await buildTarget(values, positionals, config, io.env);
-    if (values['timeout-ms']) effective = withTimeout(config, values['timeout-ms']);
+    target = await buildTarget(values, name, config, io.env);
   } catch (error) {
     io.err(`align-bot test: ${(error as Error).message}`);
-    return 2;
+    return EXIT.usage;
   }
+  const effective = values.timeoutMs ? withTimeout(config, values.timeoutMs) : config;
   const started = Date.now();
-  const ctx = testContextFactory(effective)(target, {});
-  const results = await runChecks(testChecks(target), ctx);
+  const results = await runChecks(testChecks(target), testContextFactory(effective)(target, {}));
   const report = toReport(target, results, Date.now() - started);
   io.out(values.json ? JSON.stringify(report) : table(report));
-  return report.ok ? 0 : 1;
+  return report.ok ? EXIT.ok : EXIT.failed;
 }
-
-function parse(argv: string[]) {
-  return parseArgs({ args: argv, options: TEST_OPTIONS, allowPositionals: true, strict: true });
-}
-
-type Values = ReturnType<typeof parse>['values'];
 
 async function buildTarget(
   values: Values,
-  positionals: string[],
+  name: string | undefined,
   config: Config,
   env: NodeJS.ProcessEnv,
 ): Promise<TestTarget> {
-  const [name, extra] = positionals;
-  if (extra) throw new UsageError(`one connector name, not "${extra}" too`);
   if (name && values.jira) throw new UsageError('give a connector name or --jira <url>, not both');
   if (!name && !values.jira) throw new UsageError('give a connector name or --jira <url>');
   let spec: ConnectorSpec;
@@ -123,20 +152,18 @@ function applyFlags(spec: ConnectorSpec, v: Values): ConnectorSpec {
   if (v.dc) next.jira.kind = 'datacenter';
   if (v.email) next.email = v.email;
   if (v.project) next.project = v.project.toUpperCase();
-  if (v['pat-env']) next.auth = 'pat';
-  if (v['consumer-key'] || v['public-key-file']) {
+  if (v.patEnv) next.auth = 'pat';
+  if (v.consumerKey || v.publicKeyFile) {
     next.oauth = {
       ...next.oauth,
-      ...(v['consumer-key'] ? { consumerKey: v['consumer-key'] } : {}),
-      ...(v['public-key-file'] ? { publicKey: readKeyFile(v['public-key-file']) } : {}),
+      ...(v.consumerKey ? { consumerKey: v.consumerKey } : {}),
+      ...(v.publicKeyFile ? { publicKey: readKeyFile(v.publicKeyFile) } : {}),
     };
-    if (!v['token-env'] && !v['pat-env']) next.auth = 'oauth';
+    if (!v.tokenEnv && !v.patEnv) next.auth = 'oauth';
   }
   if (v.align) next.align = { ...next.align, url: httpUrl('test', '--align', v.align) };
-  if (v['align-connector']) {
-    const id = Number(v['align-connector']);
-    if (!Number.isInteger(id) || id <= 0) throw new UsageError('--align-connector must be a positive number');
-    next.align = { ...(next.align ?? { url: '' }), connectorId: id };
+  if (v.alignConnector) {
+    next.align = { ...(next.align ?? { url: '' }), connectorId: v.alignConnector };
     if (!next.align.url) throw new UsageError('--align-connector needs --align <url>');
   }
   return next;
@@ -150,9 +177,9 @@ function withFlagSecrets(target: TestTarget, v: Values, env: NodeJS.ProcessEnv):
     if (!value) throw new UsageError(`${option} ${name}: that environment variable is empty or not set`);
     return new Secret(value);
   };
-  const jira = fromEnv('--token-env', v['token-env']) ?? fromEnv('--pat-env', v['pat-env']);
+  const jira = fromEnv('--token-env', v.tokenEnv) ?? fromEnv('--pat-env', v.patEnv);
   if (jira) out.jiraSecret = jira;
-  const align = fromEnv('--align-token-env', v['align-token-env']);
+  const align = fromEnv('--align-token-env', v.alignTokenEnv);
   if (align) out.alignSecret = align;
   return out;
 }
@@ -165,10 +192,7 @@ function readKeyFile(path: string): string {
   }
 }
 
-function withTimeout(config: Config, raw: string): Config {
-  const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 100 || ms > 600_000)
-    throw new UsageError('--timeout-ms must be a number of milliseconds (100–600000)');
+function withTimeout(config: Config, ms: number): Config {
   return { ...config, limits: { requestMs: ms, totalMs: Math.max(config.limits.totalMs, ms * 3) } };
 }
 

@@ -6,7 +6,7 @@
  * reply once and edits it in place. Budgets count plain characters, well under the ~12k Slack accepts.
  */
 import { diagnosis, shortHint } from './diagnosis.js';
-import type { ReportData, ReportRow } from './report.js';
+import { expiryPhrase, type ReportData, type ReportRow } from './report.js';
 import type { Run } from './run.js';
 import { failureMessage } from './run-view.js';
 import { type Block, type Inline, type MessageView, plain, type ReplyView, type RunView } from './view.js';
@@ -231,7 +231,9 @@ export function rowLine(row: ReportRow, now: number): Inline[] {
   if (row.change) line.push(CHANGE_NOTE[row.change]);
   if (row.expiry) {
     line.push(
-      row.expiry.tier === 0 ? ' · ⛔ credential expired' : ` · ⏰ credential expires in ${row.expiry.days} d`,
+      row.expiry.tier === 0
+        ? ` · ⛔ credential ${expiryPhrase(row.expiry)}`
+        : ` · ⏰ credential expires in ${row.expiry.days} d`,
     );
   }
   return line;

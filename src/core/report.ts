@@ -4,7 +4,7 @@
  */
 import type { DiagnosisCode } from './diagnosis.js';
 import type { CheckResult } from './runbooks/checks.js';
-import { type Sample, type SampleStatus, uptimeWindows } from './uptime.js';
+import { localDay, type Sample, type SampleStatus, uptimeWindows } from './uptime.js';
 
 export type ConnectorStatus = SampleStatus;
 
@@ -35,7 +35,7 @@ export interface ExpiryWarning {
   code: Extract<DiagnosisCode, 'TOKEN_EXPIRING_SOON' | 'TOKEN_EXPIRED'>;
   /** 30, 7 or 1: expires within that many days; 0: expired. */
   tier: ExpiryTier;
-  /** Days until expiry (rounded up), negative once expired. */
+  /** Calendar days from today to the expiry date in the report's zone: 1 tomorrow, 0 today, -1 yesterday. */
   days: number;
   on: string;
 }
@@ -102,6 +102,7 @@ export interface ReportInput {
 }
 
 const DAY_MS = 86_400_000;
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const STATUS_ORDER: Record<ConnectorStatus, number> = { fail: 0, warn: 1, ok: 2 };
 
 export function connectorResult(
@@ -128,17 +129,60 @@ export function connectorResult(
   };
 }
 
-/** TOKEN_EXPIRING_SOON within 30, 7 or 1 days; TOKEN_EXPIRED once past. A date alone means its start (UTC). */
-export function expiryOf(expiresAt: string | undefined, now: number): ExpiryWarning | undefined {
+/**
+ * TOKEN_EXPIRING_SOON within 30, 7 or 1 days; TOKEN_EXPIRED once past. Days are calendar days in `timeZone`, as a
+ * person there counts them: a date alone is that calendar day in the zone (the credential is expired from its
+ * start), so a credential dated yesterday "expired yesterday" at any hour of today, across DST changes too.
+ */
+export function expiryOf(
+  expiresAt: string | undefined,
+  now: number,
+  timeZone = 'UTC',
+): ExpiryWarning | undefined {
   if (!expiresAt) return undefined;
   const at = Date.parse(expiresAt);
   if (Number.isNaN(at)) return undefined;
-  const on = new Date(at).toISOString().slice(0, 10);
-  const left = at - now;
-  if (left <= 0) return { code: 'TOKEN_EXPIRED', tier: 0, days: Math.floor(left / DAY_MS), on };
-  const days = Math.ceil(left / DAY_MS);
+  const dateOnly = DATE_ONLY.test(expiresAt);
+  const day = dateOnly ? at / DAY_MS : localDay(at, timeZone);
+  const days = day - localDay(now, timeZone);
+  const on = dateOnly ? expiresAt : new Date(day * DAY_MS).toISOString().slice(0, 10);
+  if (dateOnly ? days <= 0 : at <= now) return { code: 'TOKEN_EXPIRED', tier: 0, days, on };
   const tier: ExpiryTier | undefined = days <= 1 ? 1 : days <= 7 ? 7 : days <= 30 ? 30 : undefined;
   return tier === undefined ? undefined : { code: 'TOKEN_EXPIRING_SOON', tier, days, on };
+}
+
+/** A calendar-day offset from today as a person says it: "today", "yesterday", "3 days ago", "in 5 days". */
+export function relativeDay(days: number): string {
+  if (days === 0) return 'today';
+  if (days === 1) return 'tomorrow';
+  if (days === -1) return 'yesterday';
+  return days > 0 ? `in ${days} days` : `${-days} days ago`;
+}
+
+/** "expired yesterday", "expires in 5 days": in calendar days, as `expiryOf` counts them. */
+export function expiryPhrase(expiry: ExpiryWarning): string {
+  return `${expiry.tier === 0 ? 'expired' : 'expires'} ${relativeDay(expiry.days)}`;
+}
+
+/** The test run's expiry check: its title, and the detail the test run and the report both give. */
+export const EXPIRY_CHECK_TITLE = 'Credential not expiring';
+
+export function expiryDetail(expiry: ExpiryWarning): string {
+  const verb = expiry.tier === 0 ? 'expired' : 'expires';
+  return `The credential ${verb} on ${expiry.on} (${relativeDay(expiry.days)}).`;
+}
+
+/**
+ * What a connector's status reads once its credential's expiry is known: an expired credential never reads as
+ * healthy. It fails with TOKEN_EXPIRED, as the test run's expiry check does, even while Jira still accepts it
+ * (Jira may refuse it at any moment); a failure of its own keeps its cause.
+ */
+export function withExpiry<T extends { status: ConnectorStatus; code?: string }>(
+  sample: T,
+  expiry: ExpiryWarning | undefined,
+): T {
+  if (expiry?.tier !== 0 || sample.status === 'fail') return sample;
+  return { ...sample, status: 'fail', code: 'TOKEN_EXPIRED' } as T;
 }
 
 /** How urgent a tier is: none < 30 d < 7 d < 1 d < expired. */
@@ -157,7 +201,7 @@ export function buildReport(input: ReportInput): ReportData {
     expiry: [],
   };
   const rows = input.connectors.map(({ tokenExpiresAt, result }) => {
-    const row = rowOf(result, expiryOf(tokenExpiresAt, now), input);
+    const row = rowOf(result, expiryOf(tokenExpiresAt, now, input.timeZone), input);
     const change = previous ? changeOf(row, previous) : undefined;
     if (change) {
       row.change = change.kind;
@@ -196,18 +240,20 @@ export function buildReport(input: ReportInput): ReportData {
 function rowOf(result: ConnectorResult, expiry: ExpiryWarning | undefined, input: ReportInput): ReportRow {
   const summary = input.history?.get(result.name);
   const uptime = summary?.uptime ?? [null, null, null];
+  const shown = withExpiry(result, expiry);
+  const expired = shown !== result;
   const row: ReportRow = {
     name: result.name,
     host: result.host,
-    status: result.status,
-    ...(result.code ? { code: result.code } : {}),
-    ...(result.check ? { check: result.check } : {}),
-    ...(result.detail ? { detail: result.detail } : {}),
+    status: shown.status,
+    ...(shown.code ? { code: shown.code } : {}),
+    ...(expired ? { check: EXPIRY_CHECK_TITLE } : result.check ? { check: result.check } : {}),
+    ...(expired ? { detail: expiryDetail(expiry!) } : result.detail ? { detail: result.detail } : {}),
     ...(result.latencyMs !== undefined ? { latencyMs: result.latencyMs } : {}),
     uptime,
     ...(expiry ? { expiry } : {}),
   };
-  if (result.status === 'fail') row.failingSince = summary?.failingSince ?? result.at;
+  if (row.status === 'fail') row.failingSince = summary?.failingSince ?? result.at;
   else {
     const last = input.lastFailures?.get(result.name);
     if (last) row.lastFailure = last;

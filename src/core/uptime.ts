@@ -35,6 +35,7 @@ export interface Uptime {
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
 
 /** Samples must be sorted by time (oldest first). */
 export function uptime(samples: readonly Sample[], window: Window, reachMs: number): Uptime {
@@ -131,6 +132,15 @@ export function localParts(epochMs: number, timeZone: string): LocalParts {
     minute: out.minute!,
     second: out.second!,
   };
+}
+
+/**
+ * The calendar date `epochMs` falls on in `timeZone`, as a day number (days since 1970-01-01). Subtracting two
+ * of them counts calendar days as a person in that zone would, also across a daylight-saving change.
+ */
+export function localDay(epochMs: number, timeZone: string): number {
+  const p = localParts(epochMs, timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day) / DAY_MS;
 }
 
 /** Local time minus UTC at `epochMs`, in ms (e.g. +1 h for Berlin in winter). */
