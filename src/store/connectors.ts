@@ -22,7 +22,10 @@ export function lastResultOf(run: Run): LastResult {
     kind: run.kind,
     state: run.state,
     at: run.endedAt ?? run.updatedAt,
-    codes: run.steps.filter((s) => s.code).map((s) => s.code!),
+    codes: [
+      ...run.steps.filter((s) => s.code).map((s) => s.code!),
+      ...(run.outcome?.code ? [run.outcome.code] : []),
+    ],
   };
 }
 

@@ -11,6 +11,7 @@ import { parseButtonValue } from '../core/guided-view.js';
 import { isTerminal, type Person, type Run, type StepRecord } from '../core/run.js';
 import { type Inline, type MessageView, plain } from '../core/view.js';
 import type { Queues } from '../queue/queues.js';
+import { wakeRun } from '../queue/run-lifecycle.js';
 import type { AuditLog } from '../store/audit.js';
 import type { DecisionStore } from '../store/decisions.js';
 import type { FormStore } from '../store/forms.js';
@@ -82,7 +83,7 @@ export class ActionService {
       `${kind} ${step.id}`,
       kind === 'approve' ? 'approved' : kind === 'deny' ? 'rejected' : 'ok',
     );
-    await this.deps.queues.wake(run.id);
+    await wakeRun(this.deps.queues, run.id);
     return undefined;
   }
 

@@ -36,8 +36,8 @@ export interface Prompt {
   ttlMs?: number;
 }
 
-/** A finished step; `endState` ends the run early (a denial, a rollback) without a diagnosis. */
-export type StepResult = CheckOutcome & { endState?: 'cancelled' | 'failed' };
+/** A finished step; `end` ends the run early (a denial, a rollback) without a diagnosis. */
+export type StepResult = CheckOutcome & { end?: 'denied' | 'rolled-back' };
 
 export type StepOutcome = StepResult | { wait: Prompt; failure?: { code: DiagnosisCode; detail?: string } };
 

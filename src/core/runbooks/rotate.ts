@@ -43,7 +43,7 @@ const approval: GuidedStep = {
   async run(ctx, decision) {
     if (decision?.kind === 'approve') return pass('Approved.');
     if (decision?.kind === 'deny')
-      return { status: 'fail', detail: 'Denied: nothing was changed.', endState: 'cancelled' };
+      return { status: 'fail', detail: 'Denied: nothing was changed.', end: 'denied' };
     const s = spec(ctx);
     return {
       wait: {
@@ -307,7 +307,7 @@ async function rollBack(ctx: GuidedContext, decision: Decision | undefined): Pro
   return {
     status: 'fail',
     detail: 'Rolled back: the connector runs on its old credential again; the new one was not kept.',
-    endState: 'failed',
+    end: 'rolled-back',
   };
 }
 
