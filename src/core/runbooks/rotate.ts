@@ -48,6 +48,7 @@ const approval: GuidedStep = {
     return {
       wait: {
         approval: true,
+        answeredBy: 'approvers',
         ttlMs: (ctx.params.approvalTtlMs as number | undefined) ?? DEFAULT_APPROVAL_TTL_MS,
         blocks: [
           {
@@ -118,6 +119,8 @@ function askCredential(
   return {
     wait: {
       input: { kind: 'secret', label: credentialLabel(s, s.email), askExpiry: true },
+      // A secret hand-over: only the person who asked for the rotation answers it.
+      answeredBy: 'requester',
       blocks: [
         {
           type: 'text',
