@@ -152,6 +152,7 @@ describe('the run lifecycle ends every kind for every reason the same way', () =
           (reason === 'passed' || reason === 'failed') &&
           (kind === 'test' || kind === 'rotate' || (kind === 'connect' && reason === 'passed'));
         expect(last?.runId, 'last result recorded').toBe(records ? run.id : undefined);
+        if (last) expect(await redis.ttl(`${prefix}:connector:${connector}:last`)).toBeGreaterThan(0);
       });
     }
   }

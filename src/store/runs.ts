@@ -2,7 +2,9 @@
  * Run records. The worker that holds the run's job is the only writer after creation; the outbox keeps what it
  * delivered apart (store/delivery.ts), so the two never overwrite each other.
  *
- * The index of open runs loses each run when it ends, and the sweep (queue/run-sweeper.ts) ends the forgotten ones.
+ * Every key here is bounded: a run record lives 30 days; a connector's index of recent runs keeps its newest
+ * RECENT_PER_CONNECTOR and expires 30 days after its last run (an ad-hoc `test --jira <url>` makes one per URL);
+ * the index of open runs loses each run when it ends, and the sweep (queue/run-sweeper.ts) ends the forgotten ones.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -10,12 +12,15 @@ import { isTerminal, type Run } from '../core/run.js';
 import type { Keys } from './keys.js';
 
 export const RUN_TTL_S = 30 * 24 * 3600;
+export const RECENT_PER_CONNECTOR = 100;
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
-// KEYS[1] run, KEYS[2] runs of the connector, KEYS[3] open runs; ARGV: record, ttl, createdAt, id
+// KEYS[1] run, KEYS[2] runs of the connector, KEYS[3] open runs; ARGV: record, ttl, createdAt, id, keep
 const CREATE = `
 if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[5]) - 1)
+redis.call('EXPIRE', KEYS[2], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
 return 1
 `;
@@ -44,6 +49,7 @@ export class RunStore {
       RUN_TTL_S,
       run.createdAt,
       run.id,
+      RECENT_PER_CONNECTOR,
     );
     return created === 1;
   }

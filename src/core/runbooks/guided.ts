@@ -87,6 +87,8 @@ export interface GuidedContext {
   saveConnector(spec: ConnectorSpec): Promise<void>;
   /** Makes a vault record permanent (it becomes the connector's credential). */
   keepSecret(ref: string): Promise<void>;
+  /** Deletes a vault record nothing uses any more (the credential a rotation replaced). */
+  dropSecret(ref: string): Promise<void>;
 }
 
 export interface GuidedStep {

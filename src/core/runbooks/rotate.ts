@@ -292,6 +292,9 @@ const postCheck: GuidedStep = {
         ...(expiry ? { tokenExpiresAt: expiry } : {}),
         active: true,
       });
+      // The replaced credential, if Align Bot stored it, is kept nowhere else: delete it rather than keep it forever.
+      const old = s.secrets?.jira;
+      if (old && 'stored' in old && old.stored !== ref) await ctx.dropSecret(old.stored);
     }
     return pass(`${passedDetail(results)}${expiry ? ` New credential expires ${expiry}.` : ''}`);
   },
