@@ -24,6 +24,8 @@ import { outboxProcessor } from './queue/outbox.js';
 import { Pacer } from './queue/pacer.js';
 import { Queues } from './queue/queues.js';
 import { ReportScheduler, startReportTriggers } from './queue/report-scheduler.js';
+import { RunLifecycle } from './queue/run-lifecycle.js';
+import { RunSweeper } from './queue/run-sweeper.js';
 import { runProcessor } from './queue/run-worker.js';
 import { AuditLog } from './store/audit.js';
 import { ConnectorStore } from './store/connectors.js';
@@ -130,23 +132,26 @@ export async function startWorkers(infra: Infra, chat = chatAdapters(infra.confi
   const metrics = processMetrics();
   const reports = config.reports;
   const history = new HistoryStore(connection, infra.keys, reports.retentionDays);
+  const runDeps = {
+    runs: infra.runs,
+    connectors: infra.connectors,
+    queues: infra.queues,
+    decisions: infra.decisions,
+    audit: infra.audit,
+    ...(infra.vault ? { vault: infra.vault, storedSecret: (id: string) => infra.vault!.get(id) } : {}),
+    clock: systemClock,
+    env: process.env,
+    testContext: testContextFactory(config),
+    inspectKey: inspectPublicKey,
+    promptTtlMs: config.promptTtlMs,
+    approvalTtlMs: config.approvals.ttlMs,
+    history,
+    logger,
+  };
   const runs = new Worker(
     RUNS_QUEUE,
     runProcessor({
-      runs: infra.runs,
-      connectors: infra.connectors,
-      queues: infra.queues,
-      decisions: infra.decisions,
-      audit: infra.audit,
-      ...(infra.vault ? { vault: infra.vault, storedSecret: (id: string) => infra.vault!.get(id) } : {}),
-      clock: systemClock,
-      env: process.env,
-      testContext: testContextFactory(config),
-      inspectKey: inspectPublicKey,
-      promptTtlMs: config.promptTtlMs,
-      approvalTtlMs: config.approvals.ttlMs,
-      history,
-      logger,
+      ...runDeps,
       report: {
         history,
         state: new ReportStateStore(connection, infra.keys),
@@ -192,8 +197,11 @@ export async function startWorkers(infra: Infra, chat = chatAdapters(infra.confi
   metrics.watchRunWorker(runs, infra.runs);
   const triggers = await startReportTriggers({ ...infra, prefix: config.redisPrefix });
   const metricsServer = await startWorkerMetrics(config.metricsPort, logger);
+  const sweeper = new RunSweeper({ ...runDeps, life: new RunLifecycle(runDeps) });
+  sweeper.start();
   return {
     async close() {
+      sweeper.stop();
       await Promise.all([runs.close(), outbox.close(), triggers.close(), metricsServer?.close()]);
     },
   };

@@ -2,6 +2,7 @@
  * The diagnosis catalogue: every failed or warned check carries one of these codes, and its hint is written
  * here once. The codes are an API (CLI JSON output, audit, metrics): never rename one.
  */
+import { BOT_DIAGNOSES } from './diagnosis-bot.js';
 
 export const DIAGNOSIS_CODES = [
   'EGRESS_BLOCKED',
@@ -39,6 +40,8 @@ export const DIAGNOSIS_CODES = [
   'TOKEN_EXPIRING_SOON',
   'TOKEN_EXPIRED',
   'AUTH_CHANGE_NEEDS_DEACTIVATE',
+  'MASTER_KEY_MISSING',
+  'BOT_INTERNAL_FAILURE',
 ] as const;
 
 export type DiagnosisCode = (typeof DIAGNOSIS_CODES)[number];
@@ -67,6 +70,7 @@ const SCOPED_401 =
 type Entry = Omit<Diagnosis, 'code'>;
 
 const CATALOGUE: Record<DiagnosisCode, Entry> = {
+  ...BOT_DIAGNOSES,
   EGRESS_BLOCKED: {
     title: 'Outbound request refused by the egress guard',
     side: 'bot',

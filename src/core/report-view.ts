@@ -8,7 +8,7 @@
 import { diagnosis, shortHint } from './diagnosis.js';
 import { expiryPhrase, type ReportData, type ReportRow } from './report.js';
 import type { Run } from './run.js';
-import { failureMessage } from './run-view.js';
+import { failureMessage, outcomeLine } from './run-view.js';
 import { type Block, type Inline, type MessageView, plain, type ReplyView, type RunView } from './view.js';
 
 export const REPORT_LIMITS = {
@@ -47,11 +47,12 @@ export function reportRunView(run: Run): RunView {
   const meta = metaOf(run);
   if (report) return reportView(report, meta);
   if (run.state === 'failed' || run.state === 'cancelled' || run.state === 'expired') {
-    const text = `❌ Fleet report ${run.state}${run.facts.note ? `: ${String(run.facts.note)}` : ''}`;
-    return {
-      root: { text, blocks: [{ type: 'text', text: [{ b: text }] }, metaContext(meta)] },
-      replies: [],
-    };
+    const reason = outcomeLine(run);
+    const head = `❌ Fleet report ${run.state}`;
+    const text = reason ? `${head}: ${plain(reason)}` : head;
+    const blocks: Block[] = [{ type: 'text', text: [{ b: head }] }];
+    if (reason) blocks.push({ type: 'text', text: reason });
+    return { root: { text, blocks: [...blocks, metaContext(meta)] }, replies: [] };
   }
   const progress = run.facts.progress as { done: number; total: number } | undefined;
   const text = progress

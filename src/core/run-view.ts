@@ -5,7 +5,15 @@
 import { diagnosis } from './diagnosis.js';
 import { promptMessage } from './guided-view.js';
 import { isTerminal, type Run, type RunState, type StepRecord } from './run.js';
-import type { Block, ChecklistItem, Inline, MessageView, ReplyView, RunView } from './view.js';
+import {
+  type Block,
+  type ChecklistItem,
+  type Inline,
+  type MessageView,
+  plain,
+  type ReplyView,
+  type RunView,
+} from './view.js';
 
 const STATE_LABEL: Record<RunState, string> = {
   queued: 'queued',
@@ -28,7 +36,56 @@ const STATE_ICON: Record<RunState, string> = {
 };
 
 export function runView(run: Run, extraReplies: ReplyView[] = []): RunView {
-  return { root: rootMessage(run), replies: [...stepReplies(run), ...extraReplies] };
+  return { root: rootMessage(run), replies: [...stepReplies(run), ...outcomeReplies(run), ...extraReplies] };
+}
+
+/** Why the run ended, in one line; undefined while it runs, and when its steps say it all (passed, failed). */
+export function outcomeLine(run: Run): Inline[] | undefined {
+  const outcome = run.outcome;
+  if (!outcome || !isTerminal(run.state)) return undefined;
+  const by: Inline[] = outcome.by ? [' by ', { user: outcome.by }] : [];
+  switch (outcome.reason) {
+    case 'passed':
+      return undefined;
+    case 'failed':
+      return outcome.code ? [{ code: outcome.code }, ` ${diagnosis(outcome.code).title}.`] : undefined;
+    case 'cancelled':
+      return ['Cancelled', ...by, '.'];
+    case 'expired':
+      return ['Nobody answered before the deadline.'];
+    case 'denied':
+      return ['Denied', ...by, ': nothing was changed.'];
+    case 'rolled-back':
+      return ['Rolled back to the old credential', ...by, '.'];
+    case 'connector-gone':
+      return [
+        `Connector “${run.connector}” no longer exists: it was deleted while this run was queued or waiting.`,
+      ];
+    case 'internal-failure':
+      return [
+        'Align Bot stopped on an internal failure (',
+        { code: outcome.code ?? 'BOT_INTERNAL_FAILURE' },
+        `). Quote ${run.id} to whoever operates Align Bot.`,
+      ];
+  }
+}
+
+/** A run that ended on a diagnosis of its own (not a step's) explains it in the thread like a failed check. */
+function outcomeReplies(run: Run): ReplyView[] {
+  const outcome = run.outcome;
+  if (!outcome?.code || !isTerminal(run.state)) return [];
+  return [
+    {
+      key: 'outcome',
+      message: failureMessage({
+        id: 'outcome',
+        title: runTitle(run),
+        status: 'fail',
+        code: outcome.code,
+        ...(outcome.detail ? { detail: outcome.detail } : {}),
+      }),
+    },
+  ];
 }
 
 /** Per step, in order: its failure notes and asks by attempt (guided runs), or its failure (test runs). */
@@ -67,8 +124,10 @@ export function runTitle(run: Run): string {
 function rootMessage(run: Run): MessageView {
   const summary = summarize(run.steps);
   const headline = `${STATE_ICON[run.state]} ${runTitle(run)}: ${STATE_LABEL[run.state]}`;
+  const reason = outcomeLine(run);
   const blocks: Block[] = [
     { type: 'text', text: [{ b: headline }] },
+    ...(reason ? [{ type: 'text' as const, text: reason }] : []),
     {
       type: 'context',
       text: [
@@ -79,10 +138,11 @@ function rootMessage(run: Run): MessageView {
     },
   ];
   if (run.steps.length > 0) blocks.push({ type: 'checklist', items: run.steps.map(checklistItem) });
-  if (isTerminal(run.state) && run.steps.some((s) => s.status === 'fail')) {
+  if (isTerminal(run.state) && (run.steps.some((s) => s.status === 'fail') || run.outcome?.code)) {
     blocks.push({ type: 'context', text: ['Causes and fixes are in the thread.'] });
   }
-  return { text: `${headline}${summary ? ` (${summary})` : ''}`, blocks };
+  const text = `${headline}${summary ? ` (${summary})` : ''}${reason ? ` — ${plain(reason)}` : ''}`;
+  return { text, blocks };
 }
 
 function checklistItem(step: StepRecord): ChecklistItem {

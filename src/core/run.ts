@@ -8,7 +8,41 @@ export const RUN_KINDS = ['test', 'connect', 'rotate', 'report'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
 
 export type RunState = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'expired';
+export type EndState = 'succeeded' | 'failed' | 'cancelled' | 'expired';
 export const TERMINAL_STATES: readonly RunState[] = ['succeeded', 'failed', 'cancelled', 'expired'];
+
+/** Why a run ended; each reason has one end state. */
+export const END_STATE = {
+  passed: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  expired: 'expired',
+  /** An approver denied it (rotate): nothing changed. */
+  denied: 'cancelled',
+  /** The person went back to the old credential (rotate). */
+  'rolled-back': 'failed',
+  /** The connector was deleted while the run was queued or waiting. */
+  'connector-gone': 'failed',
+  /** Align Bot itself failed: the job failed on its last attempt, or was lost. */
+  'internal-failure': 'failed',
+} as const satisfies Record<string, EndState>;
+export type EndReason = keyof typeof END_STATE;
+
+/** How a run ended: set once, by the run lifecycle, and drawn by the root message. */
+export interface RunOutcome {
+  state: EndState;
+  reason: EndReason;
+  /** A diagnosis for the run as a whole (a credential that cannot be read, an internal failure). */
+  code?: DiagnosisCode;
+  /** Who ended it (cancelled, denied, rolled back). */
+  by?: string;
+  /** Plain, non-secret words on what happened. */
+  detail?: string;
+}
+
+export function runOutcome(reason: EndReason, extra: Omit<RunOutcome, 'state' | 'reason'> = {}): RunOutcome {
+  return { state: END_STATE[reason], reason, ...extra };
+}
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 export type StepStatus = 'pending' | 'running' | 'waiting' | CheckStatus;
@@ -81,13 +115,15 @@ export interface Run {
   /** Non-secret facts later steps need (cloud id, account id, …), so a resumed run does not repeat work. */
   facts: Record<string, unknown>;
   failures?: FailureNote[];
+  /** Set when the run ends (src/queue/run-lifecycle.ts). */
+  outcome?: RunOutcome;
 }
 
 export function isTerminal(state: RunState): boolean {
   return TERMINAL_STATES.includes(state);
 }
 
-/** succeeded when nothing failed; warnings do not fail a run. */
-export function outcomeState(steps: StepRecord[]): RunState {
-  return steps.some((s) => s.status === 'fail') ? 'failed' : 'succeeded';
+/** passed when no step failed; warnings do not fail a run. */
+export function stepsOutcome(steps: StepRecord[]): RunOutcome {
+  return runOutcome(steps.some((s) => s.status === 'fail') ? 'failed' : 'passed');
 }

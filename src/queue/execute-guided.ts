@@ -2,10 +2,11 @@
  * Executes a guided run (connect, rotate) in a worker. A step that waits for a person parks the job
  * (moveToDelayed until its deadline + DelayedError): it holds no worker slot and survives restarts. A click or a
  * form submission records a decision (first write wins) and promotes the job; the step is asked again with it.
+ * Starting, parking and ending go through the run lifecycle.
  */
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Decision } from '../core/decisions.js';
-import { isTerminal, type Run, type RunState, type StepRecord } from '../core/run.js';
+import { type Run, runOutcome, type StepRecord, stepsOutcome } from '../core/run.js';
 import {
   DEFAULT_PROMPT_TTL_MS,
   type GuidedContext,
@@ -14,41 +15,35 @@ import {
   type Prompt,
   type StepResult,
 } from '../core/runbooks/guided.js';
-import { lastResultOf } from '../store/connectors.js';
-import type { RunDeps as GuidedDeps } from './run-deps.js';
+import type { RunDeps } from './run-deps.js';
+import type { RunLifecycle } from './run-lifecycle.js';
 
 const FINISHED = new Set(['pass', 'warn', 'fail', 'skip']);
+
+export interface Parking {
+  job: Job;
+  token: string | undefined;
+}
 
 export async function executeGuided(
   run: Run,
   steps: GuidedStep[],
   ctx: GuidedContext,
-  job: Job,
-  token: string | undefined,
-  deps: GuidedDeps,
+  parking: Parking,
+  life: RunLifecycle,
+  deps: RunDeps,
 ): Promise<void> {
-  if (run.steps.length === 0) {
+  if (run.steps.length === 0)
     run.steps = steps.map((s) => ({ id: s.id, title: s.title, status: 'pending', attempt: 0 }));
-    await deps.audit
-      .append({
-        actor: run.requestedBy.id,
-        action: `${run.kind} started`,
-        outcome: 'ok',
-        connector: run.connector,
-        runId: run.id,
-      })
-      .catch(() => undefined);
-  }
+  await life.start(run);
   for (const step of steps) {
     const record = run.steps.find((r) => r.id === step.id)!;
     while (!FINISHED.has(record.status)) {
-      if (await cancelled(run, deps)) return;
+      await life.checkCancel(run);
       const decision = await deps.decisions.get(run.id, step.id, record.attempt ?? 0);
-      if (decision?.kind === 'expired') return finish(run, 'expired', deps);
+      if (decision?.kind === 'expired') return life.end(run, runOutcome('expired'));
       if (decision?.kind === 'retry') {
-        resolvePrompt(record, decision);
-        record.attempt = (record.attempt ?? 0) + 1;
-        delete record.deadline;
+        nextAttempt(record, decision);
         continue;
       }
       const reason = record.status === 'pending' ? step.skipIf?.(ctx) : undefined;
@@ -60,53 +55,48 @@ export async function executeGuided(
         applyResult(record, outcome, deps.clock.now());
         if (outcome.facts) Object.assign(ctx.facts, outcome.facts);
         run.facts = ctx.facts;
-        await save(run, deps);
-        if (outcome.endState) return finish(run, outcome.endState, deps);
-        if (outcome.status === 'fail') return finish(run, 'failed', deps);
+        await life.save(run);
+        if (outcome.end) return life.end(run, runOutcome(outcome.end, decision ? { by: decision.by } : {}));
+        if (outcome.status === 'fail') return life.end(run, runOutcome('failed'));
         break;
       }
-      if (decision) {
-        // The step used the decision and asks again (a rejected token, a failed check): a fresh ask.
-        resolvePrompt(record, decision);
-        record.attempt = (record.attempt ?? 0) + 1;
-        delete record.deadline;
-      }
-      await wait(run, record, outcome.wait, outcome.failure, ctx, job, token, deps);
+      // The step used the decision and asks again (a rejected token, a failed check): a fresh ask.
+      if (decision) nextAttempt(record, decision);
+      await wait(run, record, outcome, ctx, parking, life, deps);
     }
   }
-  await finish(run, run.steps.some((s) => s.status === 'fail') ? 'failed' : 'succeeded', deps);
+  await life.end(run, stepsOutcome(run.steps));
 }
 
 async function wait(
   run: Run,
   record: StepRecord,
-  prompt: Prompt,
-  failure: { code: NonNullable<StepRecord['code']>; detail?: string } | undefined,
+  outcome: { wait: Prompt; failure?: { code: NonNullable<StepRecord['code']>; detail?: string } },
   ctx: GuidedContext,
-  job: Job,
-  token: string | undefined,
-  deps: GuidedDeps,
+  parking: Parking,
+  life: RunLifecycle,
+  deps: RunDeps,
 ): Promise<void> {
   const attempt = record.attempt ?? 0;
   const now = deps.clock.now();
+  const prompt = outcome.wait;
   record.status = 'waiting';
   record.deadline ??= now + (prompt.ttlMs ?? deps.promptTtlMs ?? DEFAULT_PROMPT_TTL_MS);
   record.prompts = [...(record.prompts ?? []).filter((p) => p.attempt !== attempt), { attempt, prompt }];
-  if (failure) addFailure(run, record, attempt, failure);
+  if (outcome.failure) addFailure(run, record, attempt, outcome.failure);
   if (now >= record.deadline) {
     // Expiry races a late click: whichever is recorded first stands, and the loop reads it next.
     await deps.decisions.decide(run.id, record.id, attempt, { kind: 'expired', by: 'deadline', at: now });
     return;
   }
-  run.state = 'waiting';
   run.facts = ctx.facts;
-  await save(run, deps);
-  await job.moveToDelayed(record.deadline, token);
-  // A decision recorded between our read and the move would otherwise wait for the deadline.
-  if ((await deps.decisions.get(run.id, record.id, attempt)) || (await deps.decisions.cancelledBy(run.id))) {
-    await job.promote().catch(() => undefined);
-  }
-  throw new DelayedError();
+  await life.park(run, { stepId: record.id, attempt, deadline: record.deadline }, parking.job, parking.token);
+}
+
+function nextAttempt(record: StepRecord, decision: Decision): void {
+  resolvePrompt(record, decision);
+  record.attempt = (record.attempt ?? 0) + 1;
+  delete record.deadline;
 }
 
 function addFailure(
@@ -144,54 +134,4 @@ function applyResult(record: StepRecord, outcome: StepResult, now: number): void
   else delete record.code;
   if (outcome.detail) record.detail = outcome.detail;
   delete record.deadline;
-}
-
-async function cancelled(run: Run, deps: GuidedDeps): Promise<boolean> {
-  const by = await deps.decisions.cancelledBy(run.id);
-  if (!by) return false;
-  run.facts.cancelledBy = by;
-  await finish(run, 'cancelled', deps);
-  return true;
-}
-
-async function save(run: Run, deps: GuidedDeps): Promise<void> {
-  if (!isTerminal(run.state) && run.state !== 'waiting') run.state = 'running';
-  await deps.runs.save(run);
-  await deps.queues.requestSync(run.id);
-}
-
-async function finish(run: Run, state: RunState, deps: GuidedDeps): Promise<void> {
-  if (isTerminal(run.state)) return;
-  run.state = state;
-  run.endedAt = deps.clock.now();
-  for (const step of run.steps) {
-    if (step.status === 'waiting' && state === 'expired') {
-      step.status = 'fail';
-      step.detail = 'Nobody answered before the deadline.';
-    } else if (step.status === 'waiting' || step.status === 'pending' || step.status === 'running') {
-      step.status = 'skip';
-      if (state === 'cancelled') step.detail = 'Cancelled.';
-    }
-    delete step.deadline;
-  }
-  await deps.runs.save(run);
-  await deps.runs.releaseActive(run.kind, run.connector, run.id);
-  await deps.audit
-    .append({
-      actor: run.requestedBy.id,
-      action: run.kind,
-      outcome: auditOutcome(state),
-      connector: run.connector,
-      runId: run.id,
-    })
-    .catch(() => undefined);
-  await deps.connectors.setLastResult(run.connector, lastResultOf(run));
-  await deps.queues.requestSync(run.id);
-}
-
-function auditOutcome(state: RunState) {
-  if (state === 'succeeded') return 'ok' as const;
-  if (state === 'expired') return 'expired' as const;
-  if (state === 'cancelled') return 'cancelled' as const;
-  return 'failed' as const;
 }

@@ -7,10 +7,11 @@
  * Silence: a `--only-changes` run never asks the outbox for a sync until it knows there is something to say, and
  * when nothing changed it ends with `facts.silent` and no sync at all — the outbox only writes for runs it is
  * asked to sync, so no root message is ever posted for it.
+ * Cancel: asked after each connector; the connectors being tested finish, no further one starts.
  */
 import type { ConnectorResult, HistorySample, HistorySummary, ReportData } from '../core/report.js';
 import { buildReport, snapshotOf, summarizeHistory } from '../core/report.js';
-import { isTerminal, type Run } from '../core/run.js';
+import { type Run, runOutcome } from '../core/run.js';
 import type { CheckResult } from '../core/runbooks/checks.js';
 import type { ConnectorSpec } from '../core/target.js';
 import { daysWindow } from '../core/uptime.js';
@@ -19,6 +20,7 @@ import type { ReportStateStore } from '../store/report-state.js';
 import { testFleet } from './fleet-test.js';
 import type { ReportSettings } from './report-settings.js';
 import type { RunDeps } from './run-deps.js';
+import type { RunLifecycle } from './run-lifecycle.js';
 
 export interface ReportRunDeps {
   history: HistoryStore;
@@ -33,42 +35,39 @@ const DAY_MS = 86_400_000;
 /** History read before the 30-day window, so the result just before it still counts for its edge. */
 const HISTORY_LEAD_MS = 8 * DAY_MS;
 
-export async function executeReport(run: Run, deps: RunDeps, report: ReportRunDeps): Promise<void> {
+export async function executeReport(
+  run: Run,
+  life: RunLifecycle,
+  deps: RunDeps,
+  report: ReportRunDeps,
+): Promise<void> {
   const loud = run.params.onlyChanges !== true;
   if (!run.facts.report) {
     const specs = await deps.connectors.list();
-    if (run.state === 'queued') {
-      run.state = 'running';
-      run.facts.startedAt = deps.clock.now();
-      await deps.runs.save(run);
-      if (loud) await deps.queues.requestSync(run.id);
-    }
-    const done = await testAll(run, specs, deps, report, loud);
+    run.facts.startedAt ??= deps.clock.now();
+    await life.start(run, { sync: loud });
+    const done = await testAll(run, specs, life, deps, report, loud);
     run.facts.report = await buildFor(run, specs, done, deps, report);
     run.facts.silent = !loud && !(run.facts.report as ReportData).changed;
     delete run.facts.progress;
-    await deps.runs.save(run);
+    await life.save(run, { sync: false });
   }
   const data = run.facts.report as ReportData;
   await report.state.saveSnapshot(run.conversation, snapshotOf(data, run.id));
-  if (!isTerminal(run.state)) {
-    run.state = 'succeeded';
-    run.endedAt = deps.clock.now();
-    await deps.runs.save(run);
-  }
   await report.state.dropResults(run.id);
-  if (!run.facts.silent) await deps.queues.requestSync(run.id);
+  await life.end(run, runOutcome('passed'), { sync: !run.facts.silent });
 }
 
 async function testAll(
   run: Run,
   specs: ConnectorSpec[],
+  life: RunLifecycle,
   deps: RunDeps,
   report: ReportRunDeps,
   loud: boolean,
 ): Promise<Map<string, ConnectorResult>> {
   const done = await report.state.results(run.id);
-  const progress = progressReporter(run, specs.length, deps, loud);
+  const progress = progressReporter(run, specs.length, life, deps, loud);
   await testFleet(
     specs.filter((s) => !done.has(s.name)),
     deps,
@@ -90,6 +89,8 @@ async function testAll(
         done.set(result.name, result);
         report.observeChecks?.(checks);
         await progress(done.size);
+        // A cancel rejects the pool: the connectors in flight finish, no further one starts.
+        await life.checkCancel(run);
       },
     },
   );
@@ -97,7 +98,7 @@ async function testAll(
 }
 
 /** Saves the run's progress (and, for a loud run, asks for a chat refresh) at most once a second. */
-function progressReporter(run: Run, total: number, deps: RunDeps, loud: boolean) {
+function progressReporter(run: Run, total: number, life: RunLifecycle, deps: RunDeps, loud: boolean) {
   let last = 0;
   let saving = false;
   return async (doneCount: number) => {
@@ -107,8 +108,7 @@ function progressReporter(run: Run, total: number, deps: RunDeps, loud: boolean)
     last = now;
     try {
       run.facts.progress = { done: doneCount, total };
-      await deps.runs.save(run);
-      if (loud) await deps.queues.requestSync(run.id);
+      await life.save(run, { sync: loud });
     } finally {
       saving = false;
     }

@@ -1,33 +1,27 @@
 /**
  * Executes a test run inside a worker: plans the steps on first delivery, skips those already finished on a
- * re-delivery, persists each result before the next check starts, and asks the outbox to refresh the chat.
+ * re-delivery, persists each result before the next check starts, honours a cancel between checks, and ends the
+ * run through the lifecycle.
  */
 
-import { connectorResult } from '../core/report.js';
-import { isTerminal, outcomeState, type Run, type StepRecord } from '../core/run.js';
+import { type Run, runOutcome, stepsOutcome } from '../core/run.js';
 import type { CheckResult } from '../core/runbooks/checks.js';
 import { runChecks } from '../core/runbooks/checks.js';
 import { testChecks } from '../core/runbooks/test.js';
 import type { TestContext } from '../core/runbooks/test-context.js';
 import type { TestTarget } from '../core/target.js';
-import { lastResultOf } from '../store/connectors.js';
 import type { RunDeps } from './run-deps.js';
+import type { RunLifecycle } from './run-lifecycle.js';
 import { runTarget } from './targets.js';
+import { priorResults } from './test-results.js';
 
-const FINISHED = new Set(['pass', 'warn', 'fail', 'skip']);
-
-export async function executeTest(run: Run, deps: RunDeps): Promise<void> {
+export async function executeTest(run: Run, life: RunLifecycle, deps: RunDeps): Promise<void> {
   const target = await runTarget(run.params, deps);
-  if (!target) {
-    await finish(run, 'failed', deps, `Connector "${run.connector}" no longer exists.`);
-    return;
-  }
+  if (!target) return life.end(run, runOutcome('connector-gone'));
   const checks = testChecks(target);
   if (run.steps.length === 0)
     run.steps = checks.map((c) => ({ id: c.id, title: c.title, status: 'pending' }));
-  run.state = 'running';
-  await deps.runs.save(run);
-  await deps.queues.requestSync(run.id);
+  await life.start(run);
 
   const ctx = deps.testContext(target, run.facts);
   await runChecks(checks, ctx, {
@@ -35,27 +29,11 @@ export async function executeTest(run: Run, deps: RunDeps): Promise<void> {
     onResult: async (result) => {
       applyResult(run, result, deps.clock.now());
       run.facts = ctx.facts;
-      await deps.runs.save(run);
-      await deps.queues.requestSync(run.id);
+      await life.save(run);
+      await life.checkCancel(run);
     },
   });
-  await finish(run, outcomeState(run.steps), deps);
-}
-
-export function priorResults(steps: StepRecord[]): Map<string, CheckResult> {
-  const prior = new Map<string, CheckResult>();
-  for (const s of steps) {
-    if (!FINISHED.has(s.status)) continue;
-    prior.set(s.id, {
-      id: s.id,
-      title: s.title,
-      status: s.status as CheckResult['status'],
-      ...(s.code ? { code: s.code } : {}),
-      ...(s.detail ? { detail: s.detail } : {}),
-      ms: (s.endedAt ?? 0) - (s.startedAt ?? 0),
-    });
-  }
-  return prior;
+  await life.end(run, stepsOutcome(run.steps));
 }
 
 function applyResult(run: Run, result: CheckResult, now: number): void {
@@ -67,41 +45,6 @@ function applyResult(run: Run, result: CheckResult, now: number): void {
   if (result.code) step.code = result.code;
   else delete step.code;
   if (result.detail) step.detail = result.detail;
-}
-
-async function finish(run: Run, state: Run['state'], deps: RunDeps, note?: string): Promise<void> {
-  if (isTerminal(run.state)) return;
-  run.state = state;
-  run.endedAt = deps.clock.now();
-  if (note) run.facts.note = note;
-  await deps.runs.save(run);
-  // Audited when it ends (the run records who asked), which keeps a write off the ack path.
-  await deps.audit
-    .append({
-      actor: run.requestedBy.id,
-      action: 'test',
-      outcome: state === 'succeeded' ? 'ok' : 'failed',
-      connector: run.connector,
-      runId: run.id,
-    })
-    .catch(() => undefined);
-  if (run.params.name) {
-    await deps.connectors.setLastResult(run.connector, lastResultOf(run));
-    await deps.history?.append(run.id, testResult(run));
-  }
-  await deps.queues.requestSync(run.id);
-}
-
-/** A finished test as one history sample of its connector. */
-function testResult(run: Run) {
-  const at = run.endedAt ?? run.updatedAt;
-  return connectorResult(
-    run.connector,
-    run.connector,
-    [...priorResults(run.steps).values()],
-    at,
-    at - run.createdAt,
-  );
 }
 
 export type TestContextFactory = (target: TestTarget, facts: Record<string, unknown>) => TestContext;

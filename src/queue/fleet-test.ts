@@ -4,6 +4,7 @@
  * fleet benchmark. Secrets are resolved per connector, inside its slot, and dropped with it.
  */
 
+import { diagnosedOf } from '../core/diagnosis-bot.js';
 import { runPool } from '../core/pool.js';
 import type { Clock } from '../core/ports.js';
 import { type ConnectorResult, connectorResult } from '../core/report.js';
@@ -59,13 +60,17 @@ async function testOne(
     const plan = testChecks(target).filter((c) => c.id !== credentialExpiryCheck.id);
     checks = await runChecks(plan, deps.testContext(target, {}));
   } catch (error) {
-    // A bug in one check must not sink the whole report: record it as the bot's own failure.
+    // A bug in one check must not sink the whole report: record it as the bot's own failure. A credential that
+    // cannot be decrypted is a diagnosis of its own.
+    const diagnosed = diagnosedOf(error);
     checks = [
       {
         id: 'bot',
         title: 'The test ran to the end',
         status: 'fail',
-        detail: `The test stopped unexpectedly (${(error as Error).name}).`,
+        ...(diagnosed
+          ? { code: diagnosed.diagnosis, detail: diagnosed.detail }
+          : { detail: `The test stopped unexpectedly (${(error as Error).name}).` }),
         ms: 0,
       },
     ];

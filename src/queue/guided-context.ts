@@ -27,6 +27,9 @@ export function guidedContext(run: Run, existing: ConnectorSpec | undefined, dep
     keepSecret: async (ref) => {
       await deps.vault?.persist(ref);
     },
+    dropSecret: async (ref) => {
+      await deps.vault?.delete(ref);
+    },
   };
 }
 

@@ -9,6 +9,16 @@ import { OUTBOX_QUEUE, type OutboxJob, RUNS_QUEUE, type RunJob } from './names.j
 
 export const ENQUEUE_TIMEOUT_MS = 1500;
 
+/**
+ * A run's job is retried with exponential backoff for a bit over a minute (2.5 + 5 + 10 + 20 + 40 s, less up to
+ * 20 % jitter: 62–78 s), so a brief Redis fault (a failover, writes refused for a few seconds) does not end it; its
+ * last failed attempt ends the run as an internal failure (queue/run-worker.ts).
+ */
+export const RUN_RETRIES = {
+  attempts: 6,
+  backoff: { type: 'exponential' as const, delay: 2500, jitter: 0.2 },
+};
+
 export class Queues {
   readonly runs: Queue<RunJob>;
   readonly outbox: Queue<OutboxJob>;
@@ -18,8 +28,7 @@ export class Queues {
       connection,
       prefix,
       defaultJobOptions: {
-        attempts: 3,
-        backoff: { type: 'exponential', delay: 2000 },
+        ...RUN_RETRIES,
         removeOnComplete: { age: 24 * 3600, count: 5000 },
         removeOnFail: { age: 7 * 24 * 3600 },
       },

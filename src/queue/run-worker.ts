@@ -1,19 +1,24 @@
 /**
  * The runs queue's processor: one job per run (jobId = run id). Loads the run and hands it to its kind's
- * executor, which continues at the first unfinished step.
+ * executor, which continues at the first unfinished step. Whatever happens, the run ends through the lifecycle:
+ * a requested cancel before any work, a diagnosis (a credential that cannot be decrypted) at once, and any other
+ * failure on the job's last attempt, as an internal failure with the run id to quote.
  */
-import type { Job } from 'bullmq';
-import { isTerminal, type Run } from '../core/run.js';
+import { DelayedError, type Job } from 'bullmq';
+import { diagnosedOf } from '../core/diagnosis-bot.js';
+import { isTerminal, type Run, runOutcome } from '../core/run.js';
 import { connectSteps } from '../core/runbooks/connect.js';
 import { rotateSteps } from '../core/runbooks/rotate.js';
-import { executeGuided } from './execute-guided.js';
+import { executeGuided, type Parking } from './execute-guided.js';
 import { executeReport, type ReportRunDeps } from './execute-report.js';
 import { executeTest } from './execute-test.js';
 import { guidedContext } from './guided-context.js';
 import type { RunJob } from './names.js';
 import type { RunDeps } from './run-deps.js';
+import { RunCancelled, RunLifecycle } from './run-lifecycle.js';
 
 export function runProcessor(deps: RunDeps & { report?: ReportRunDeps }) {
+  const life = new RunLifecycle(deps);
   return async (job: Job<RunJob>, token?: string): Promise<void> => {
     const run = await deps.runs.get(job.data.runId);
     if (!run) {
@@ -22,30 +27,57 @@ export function runProcessor(deps: RunDeps & { report?: ReportRunDeps }) {
       throw new Error(`run record ${job.data.runId} not found`);
     }
     if (isTerminal(run.state)) return;
-    switch (run.kind) {
-      case 'test':
-        return executeTest(run, deps);
-      case 'rotate':
-        return executeRotate(run, job, token, deps);
-      case 'connect':
-        return executeGuided(run, connectSteps(), guidedContext(run, undefined, deps), job, token, deps);
-      case 'report':
-        if (!deps.report) throw new Error('report runs need the report dependencies');
-        return executeReport(run, deps, deps.report);
-      default:
-        deps.logger.error({ runId: run.id, kind: run.kind }, 'no executor for this run kind');
+    try {
+      await life.checkCancel(run);
+      await execute(run, { job, token }, life, deps);
+    } catch (error) {
+      if (error instanceof DelayedError) throw error;
+      if (error instanceof RunCancelled) return;
+      const diagnosed = diagnosedOf(error);
+      if (diagnosed) {
+        await life.end(run, runOutcome('failed', { code: diagnosed.diagnosis, detail: diagnosed.detail }));
+        return;
+      }
+      const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      deps.logger.error(
+        { runId: run.id, kind: run.kind, attempt: job.attemptsMade + 1, last, err: errorSummary(error) },
+        last ? 'run failed on its last attempt' : 'run failed; it will be retried',
+      );
+      if (last) await life.endInternalFailure(run, 'It failed inside Align Bot on every attempt.');
+      throw error;
     }
   };
 }
 
-async function executeRotate(run: Run, job: Job, token: string | undefined, deps: RunDeps): Promise<void> {
-  const existing = await deps.connectors.get(run.connector);
-  if (!existing) {
-    run.state = 'failed';
-    run.facts.note = `Connector "${run.connector}" no longer exists.`;
-    await deps.runs.save(run);
-    await deps.queues.requestSync(run.id);
-    return;
+function execute(
+  run: Run,
+  parking: Parking,
+  life: RunLifecycle,
+  deps: RunDeps & { report?: ReportRunDeps },
+): Promise<void> {
+  switch (run.kind) {
+    case 'test':
+      return executeTest(run, life, deps);
+    case 'rotate':
+      return executeRotate(run, parking, life, deps);
+    case 'connect':
+      return executeGuided(run, connectSteps(), guidedContext(run, undefined, deps), parking, life, deps);
+    case 'report':
+      if (!deps.report) throw new Error('report runs need the report dependencies');
+      return executeReport(run, life, deps, deps.report);
   }
-  await executeGuided(run, rotateSteps(), guidedContext(run, existing, deps), job, token, deps);
+}
+
+/** Rotate re-reads its connector at every wake-up: one deleted meanwhile ends the run and says so. */
+async function executeRotate(run: Run, parking: Parking, life: RunLifecycle, deps: RunDeps): Promise<void> {
+  const existing = await deps.connectors.get(run.connector);
+  if (!existing) return life.end(run, runOutcome('connector-gone'));
+  await executeGuided(run, rotateSteps(), guidedContext(run, existing, deps), parking, life, deps);
+}
+
+/** Name and message: errors carry ids and codes, never a secret. */
+function errorSummary(error: unknown): { name: string; message: string } {
+  return error instanceof Error
+    ? { name: error.name, message: error.message }
+    : { name: 'unknown', message: String(error) };
 }

@@ -22,9 +22,15 @@ export function lastResultOf(run: Run): LastResult {
     kind: run.kind,
     state: run.state,
     at: run.endedAt ?? run.updatedAt,
-    codes: run.steps.filter((s) => s.code).map((s) => s.code!),
+    codes: [
+      ...run.steps.filter((s) => s.code).map((s) => s.code!),
+      ...(run.outcome?.code ? [run.outcome.code] : []),
+    ],
   };
 }
+
+/** A last result outlives any sensible test interval, and expires with a connector nobody tests any more. */
+const LAST_RESULT_TTL_S = 400 * 24 * 3600;
 
 export class ConnectorStore {
   private readonly fromFile: Map<string, ConnectorSpec>;
@@ -91,7 +97,12 @@ export class ConnectorStore {
   }
 
   async setLastResult(name: string, result: LastResult): Promise<void> {
-    await this.redis.set(`${this.keys.connector(name)}:last`, JSON.stringify(result));
+    await this.redis.set(
+      `${this.keys.connector(name)}:last`,
+      JSON.stringify(result),
+      'EX',
+      LAST_RESULT_TTL_S,
+    );
   }
 
   async lastResults(names: string[]): Promise<Map<string, LastResult>> {

@@ -8,6 +8,16 @@ export class Keys {
   runsByConnector(name: string): string {
     return `${this.prefix}:runs:connector:${name}`;
   }
+  /** Runs not yet ended, scored by creation time: what the sweep looks through. */
+  openRuns(): string {
+    return `${this.prefix}:runs:open`;
+  }
+  activeRun(kind: string, connector: string): string {
+    return `${this.prefix}:active:${kind}:${connector}`;
+  }
+  lock(name: string): string {
+    return `${this.prefix}:lock:${name}`;
+  }
   delivery(runId: string): string {
     return `${this.prefix}:delivery:${runId}`;
   }

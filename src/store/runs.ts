@@ -1,19 +1,27 @@
 /**
  * Run records. The worker that holds the run's job is the only writer after creation; the outbox keeps what it
  * delivered apart (store/delivery.ts), so the two never overwrite each other.
+ *
+ * Every key here is bounded: a run record lives 30 days; a connector's index of recent runs keeps its newest
+ * RECENT_PER_CONNECTOR and expires 30 days after its last run (an ad-hoc `test --jira <url>` makes one per URL);
+ * the index of open runs loses each run when it ends, and the sweep (queue/run-sweeper.ts) ends the forgotten ones.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Run } from '../core/run.js';
+import { isTerminal, type Run } from '../core/run.js';
 import type { Keys } from './keys.js';
 
-const RUN_TTL_S = 30 * 24 * 3600;
+export const RUN_TTL_S = 30 * 24 * 3600;
+export const RECENT_PER_CONNECTOR = 100;
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
-// KEYS[1] run, KEYS[2] runs of the connector; ARGV: record, ttl, createdAt, id
+// KEYS[1] run, KEYS[2] runs of the connector, KEYS[3] open runs; ARGV: record, ttl, createdAt, id, keep
 const CREATE = `
 if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[5]) - 1)
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
 return 1
 `;
 
@@ -33,13 +41,15 @@ export class RunStore {
   async create(run: Run): Promise<boolean> {
     const created = await this.redis.eval(
       CREATE,
-      2,
+      3,
       this.keys.run(run.id),
       this.keys.runsByConnector(run.connector),
+      this.keys.openRuns(),
       JSON.stringify(run),
       RUN_TTL_S,
       run.createdAt,
       run.id,
+      RECENT_PER_CONNECTOR,
     );
     return created === 1;
   }
@@ -50,6 +60,7 @@ export class RunStore {
       .multi()
       .del(this.keys.run(run.id))
       .zrem(this.keys.runsByConnector(run.connector), run.id)
+      .zrem(this.keys.openRuns(), run.id)
       .exec();
   }
 
@@ -58,29 +69,68 @@ export class RunStore {
     return raw ? (JSON.parse(raw) as Run) : undefined;
   }
 
+  /** Saves the record; a run that has ended leaves the index of open runs in the same transaction. */
   async save(run: Run): Promise<void> {
     run.updatedAt = Date.now();
-    await this.redis.set(this.keys.run(run.id), JSON.stringify(run), 'EX', RUN_TTL_S);
+    const record = JSON.stringify(run);
+    if (!isTerminal(run.state)) {
+      await this.redis.set(this.keys.run(run.id), record, 'EX', RUN_TTL_S);
+      return;
+    }
+    await this.redis
+      .multi()
+      .set(this.keys.run(run.id), record, 'EX', RUN_TTL_S)
+      .zrem(this.keys.openRuns(), run.id)
+      .exec()
+      .then(failOnError);
   }
 
   /** One connect or rotate per connector at a time: returns the run already holding it, or undefined. */
   async claimActive(kind: string, connector: string, runId: string): Promise<string | undefined> {
-    const key = `${this.keys.prefix}:active:${kind}:${connector}`;
+    const key = this.keys.activeRun(kind, connector);
     const ok = await this.redis.set(key, runId, 'EX', RUN_TTL_S, 'NX');
     if (ok === 'OK') return undefined;
     const holder = await this.redis.get(key);
     const run = holder ? await this.get(holder) : undefined;
-    if (run && !['succeeded', 'failed', 'cancelled', 'expired'].includes(run.state)) return holder!;
+    if (run && !isTerminal(run.state)) return holder!;
     await this.redis.set(key, runId, 'EX', RUN_TTL_S);
     return undefined;
   }
 
   async releaseActive(kind: string, connector: string, runId: string): Promise<void> {
-    const key = `${this.keys.prefix}:active:${kind}:${connector}`;
+    const key = this.keys.activeRun(kind, connector);
     if ((await this.redis.get(key)) === runId) await this.redis.del(key);
+  }
+
+  async activeHolder(kind: string, connector: string): Promise<string | undefined> {
+    return (await this.redis.get(this.keys.activeRun(kind, connector))) ?? undefined;
   }
 
   async recentIds(connector: string, limit = 20): Promise<string[]> {
     return this.redis.zrevrange(this.keys.runsByConnector(connector), 0, limit - 1);
   }
+
+  /**
+   * A page of open run ids (ZSCAN: bounded work per call, and a full pass visits every run that stayed open).
+   * Returns the cursor of the next page; '0' when the pass is complete.
+   */
+  async scanOpen(cursor: string, count: number): Promise<{ cursor: string; ids: string[] }> {
+    const [next, flat] = await this.redis.zscan(this.keys.openRuns(), cursor, 'COUNT', count);
+    return { cursor: next, ids: flat.filter((_, i) => i % 2 === 0) };
+  }
+
+  /** Drops a run from the open index (its record ended or expired). */
+  async forgetOpen(id: string): Promise<void> {
+    await this.redis.zrem(this.keys.openRuns(), id);
+  }
+
+  /** A lock for work one process should do at a time (the sweep); it expires by itself. */
+  async tryLock(name: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.keys.lock(name), String(process.pid), 'PX', ttlMs, 'NX')) === 'OK';
+  }
+}
+
+function failOnError(results: [Error | null, unknown][] | null): void {
+  const failed = results?.find(([error]) => error);
+  if (failed) throw failed[0];
 }

@@ -5,6 +5,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { Diagnosed } from '../core/diagnosis-bot.js';
 import { Secret } from '../core/secret.js';
 import type { Keys } from './keys.js';
 
@@ -15,6 +16,19 @@ export interface MasterKey {
 
 export class VaultError extends Error {
   readonly code = 'VAULT';
+}
+
+/** A record this process cannot decrypt: a diagnosis for the run (MASTER_KEY_MISSING), not a crash. */
+export class SecretUnreadable extends VaultError implements Diagnosed {
+  readonly diagnosis = 'MASTER_KEY_MISSING';
+  constructor(
+    readonly detail: string,
+    /** The key id the record names. */
+    readonly keyId: string,
+  ) {
+    super(detail);
+    this.name = 'SecretUnreadable';
+  }
 }
 
 /** "kid:base64[,kid:base64…]" or a bare base64 key (id "k1"). Each key must be 32 bytes. */
@@ -77,9 +91,13 @@ export class Vault {
   async get(id: string): Promise<Secret | undefined> {
     const record = await this.redis.hgetall(this.recordKey(id));
     if (!record.ct) return undefined;
-    const master = this.masterKeys.find((k) => k.id === record.kid);
+    const kid = record.kid ?? '?';
+    const master = this.masterKeys.find((k) => k.id === kid);
     if (!master)
-      throw new VaultError(`secret ${id} was encrypted with key "${record.kid}", which is not configured`);
+      throw new SecretUnreadable(
+        `Stored secret ${id} was encrypted under master key id "${kid}", which ALIGN_BOT_MASTER_KEY on this worker does not hold (it holds ${this.heldIds()}).`,
+        kid,
+      );
     const decipher = createDecipheriv('aes-256-gcm', master.key, Buffer.from(record.iv!, 'base64'));
     decipher.setAAD(Buffer.from(id));
     decipher.setAuthTag(Buffer.from(record.tag!, 'base64'));
@@ -87,8 +105,15 @@ export class Vault {
       const plain = Buffer.concat([decipher.update(Buffer.from(record.ct, 'base64')), decipher.final()]);
       return new Secret(plain.toString('utf8'));
     } catch {
-      throw new VaultError(`secret ${id} failed authentication (tampered, or the wrong key)`);
+      throw new SecretUnreadable(
+        `Stored secret ${id} failed authentication under master key id "${kid}": the key configured under that id is not the one it was encrypted with, or the record was altered.`,
+        kid,
+      );
     }
+  }
+
+  private heldIds(): string {
+    return this.masterKeys.map((k) => `"${k.id}"`).join(', ');
   }
 
   async persist(id: string): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * Button clicks on guided runs, shared by Slack and Teams: check that the ask is still open and that this person
- * may answer it, record the decision (first write wins), audit it, and wake the parked job. Refusals only ever
- * answer the clicker, privately, and change nothing.
+ * may answer it — the click must carry one of the actions that ask showed, from a person the ask allows — record
+ * the decision (first write wins), audit it, and wake the parked job. Refusals only ever answer the clicker,
+ * privately, record nothing, and are audited as denied.
  */
 import type { Logger } from 'pino';
 import { type ApprovalPolicy, mayApprove } from '../core/approvals.js';
@@ -9,8 +10,10 @@ import { isAdmin, type Principal, type RolePolicy } from '../core/authz.js';
 import type { DecisionKind } from '../core/decisions.js';
 import { parseButtonValue } from '../core/guided-view.js';
 import { isTerminal, type Person, type Run, type StepRecord } from '../core/run.js';
+import { type Answerers, answerersOf, offeredActions } from '../core/runbooks/guided.js';
 import { type Inline, type MessageView, plain } from '../core/view.js';
 import type { Queues } from '../queue/queues.js';
+import { wakeRun } from '../queue/run-lifecycle.js';
 import type { AuditLog } from '../store/audit.js';
 import type { DecisionStore } from '../store/decisions.js';
 import type { FormStore } from '../store/forms.js';
@@ -55,8 +58,12 @@ export class ActionService {
       id: request.user.id,
       ...(request.user.groups ? { groups: request.user.groups } : {}),
     };
-    const approval = step.prompts?.find((p) => p.attempt === ask.attempt)?.prompt.approval === true;
-    const refusal = this.refusal(run, who, approval, kind);
+    const prompt = step.prompts?.find((p) => p.attempt === ask.attempt)?.prompt;
+    if (!prompt) return say('This question is no longer open.');
+    // Only what this ask showed, from the people it asks: anything else is refused, recorded nowhere but the audit.
+    const refusal = offeredActions(prompt).includes(kind)
+      ? this.refusal(run, who, answerersOf(prompt))
+      : ['That button was not offered on this question.'];
     if (refusal) {
       await this.audit(run, request.user.id, `${kind} ${step.id}`, 'denied', plain(refusal));
       return say(['🔒 ', ...refusal]);
@@ -82,22 +89,26 @@ export class ActionService {
       `${kind} ${step.id}`,
       kind === 'approve' ? 'approved' : kind === 'deny' ? 'rejected' : 'ok',
     );
-    await this.deps.queues.wake(run.id);
+    await wakeRun(this.deps.queues, run.id);
     return undefined;
   }
 
-  private refusal(run: Run, who: Principal, approval: boolean, kind: string): Inline[] | undefined {
+  private refusal(run: Run, who: Principal, answerers: Answerers): Inline[] | undefined {
     const requester: Inline = { user: run.requestedBy.id };
-    if (approval && kind !== 'notyet') {
-      const verdict = mayApprove(this.deps.approvals, who, run.requestedBy.id);
-      return verdict.ok ? undefined : [verdict.reason];
+    switch (answerers) {
+      case 'approvers': {
+        const verdict = mayApprove(this.deps.approvals, who, run.requestedBy.id);
+        return verdict.ok ? undefined : [verdict.reason];
+      }
+      case 'requester':
+        return who.id === run.requestedBy.id
+          ? undefined
+          : ['Only ', requester, ', who started this run, can answer this: it hands over a secret.'];
+      case 'requester-or-admin':
+        return who.id === run.requestedBy.id || isAdmin(this.deps.roles, who)
+          ? undefined
+          : ['Only ', requester, ' (who started this run) or an Align Bot admin can answer this.'];
     }
-    if (kind === 'secret' && who.id !== run.requestedBy.id)
-      return ['Only ', requester, ', who started this run, can hand over its secret.'];
-    if (who.id !== run.requestedBy.id && !isAdmin(this.deps.roles, who)) {
-      return ['Only ', requester, ' (who started this run) or an Align Bot admin can answer this.'];
-    }
-    return undefined;
   }
 
   private async formLink(run: Run, step: StepRecord, attempt: number, userId: string): Promise<MessageView> {

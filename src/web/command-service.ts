@@ -18,6 +18,7 @@ import { ROTATE_RUNBOOK_VERSION } from '../core/runbooks/rotate.js';
 import { TEST_RUNBOOK_VERSION } from '../core/runbooks/test.js';
 import { type Inline, type MessageView, plain } from '../core/view.js';
 import type { Queues } from '../queue/queues.js';
+import { reviveRun } from '../queue/run-lifecycle.js';
 import type { AuditLog } from '../store/audit.js';
 import type { ConnectorStore } from '../store/connectors.js';
 import type { DecisionStore } from '../store/decisions.js';
@@ -161,7 +162,8 @@ export class CommandService {
       ]);
     }
     await this.bounded(this.deps.decisions.requestCancel(runId, who.id), deadline);
-    await this.bounded(this.deps.queues.wake(runId), deadline);
+    // Wherever its job is — parked, queued, failed for good or lost — the run wakes, reads the cancel and ends.
+    await this.bounded(reviveRun(this.deps.queues, runId), deadline);
     void this.deps.audit
       .append({ actor: who.id, action: 'cancel', outcome: 'ok', connector: run.connector, runId })
       .catch(() => undefined);

@@ -64,6 +64,8 @@ function askCredential(ctx: GuidedContext, failure?: { code: DiagnosisCode; deta
   return {
     wait: {
       input: { kind: 'secret', label: credentialLabel(spec, spec.email), askExpiry: true },
+      // A secret hand-over: only the person who started the connect answers it (Skip included).
+      answeredBy: 'requester',
       blocks,
       choices: optional ? [{ kind: 'skip', label: 'Skip' }] : [{ kind: 'notyet', label: 'Not yet' }],
     },

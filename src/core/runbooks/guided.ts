@@ -26,6 +26,9 @@ export interface InputRequest {
   askExpiry?: boolean;
 }
 
+/** Who may answer an ask: only the person who started the run, that person or an admin, or an approver. */
+export type Answerers = 'requester' | 'requester-or-admin' | 'approvers';
+
 export interface Prompt {
   blocks: Block[];
   choices: Choice[];
@@ -33,11 +36,25 @@ export interface Prompt {
   input?: InputRequest;
   /** Choices are decided by approvers, not by the requester. */
   approval?: boolean;
+  /** Who may click; see answerersOf for the default. */
+  answeredBy?: Answerers;
   ttlMs?: number;
 }
 
-/** A finished step; `endState` ends the run early (a denial, a rollback) without a diagnosis. */
-export type StepResult = CheckOutcome & { endState?: 'cancelled' | 'failed' };
+/** Approvers for an approval, the requester alone for a hand-over through the form, else the requester or an admin. */
+export function answerersOf(prompt: Prompt): Answerers {
+  return (
+    prompt.answeredBy ?? (prompt.approval ? 'approvers' : prompt.input ? 'requester' : 'requester-or-admin')
+  );
+}
+
+/** The actions a click on this ask may carry: its choices, the secure form when it has an input, and "Not yet". */
+export function offeredActions(prompt: Prompt): string[] {
+  return [...new Set([...prompt.choices.map((c) => c.kind), ...(prompt.input ? ['secret'] : []), 'notyet'])];
+}
+
+/** A finished step; `end` ends the run early (a denial, a rollback) without a diagnosis. */
+export type StepResult = CheckOutcome & { end?: 'denied' | 'rolled-back' };
 
 export type StepOutcome = StepResult | { wait: Prompt; failure?: { code: DiagnosisCode; detail?: string } };
 
@@ -70,6 +87,8 @@ export interface GuidedContext {
   saveConnector(spec: ConnectorSpec): Promise<void>;
   /** Makes a vault record permanent (it becomes the connector's credential). */
   keepSecret(ref: string): Promise<void>;
+  /** Deletes a vault record nothing uses any more (the credential a rotation replaced). */
+  dropSecret(ref: string): Promise<void>;
 }
 
 export interface GuidedStep {

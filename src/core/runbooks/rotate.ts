@@ -43,11 +43,12 @@ const approval: GuidedStep = {
   async run(ctx, decision) {
     if (decision?.kind === 'approve') return pass('Approved.');
     if (decision?.kind === 'deny')
-      return { status: 'fail', detail: 'Denied: nothing was changed.', endState: 'cancelled' };
+      return { status: 'fail', detail: 'Denied: nothing was changed.', end: 'denied' };
     const s = spec(ctx);
     return {
       wait: {
         approval: true,
+        answeredBy: 'approvers',
         ttlMs: (ctx.params.approvalTtlMs as number | undefined) ?? DEFAULT_APPROVAL_TTL_MS,
         blocks: [
           {
@@ -118,6 +119,8 @@ function askCredential(
   return {
     wait: {
       input: { kind: 'secret', label: credentialLabel(s, s.email), askExpiry: true },
+      // A secret hand-over: only the person who asked for the rotation answers it.
+      answeredBy: 'requester',
       blocks: [
         {
           type: 'text',
@@ -289,6 +292,9 @@ const postCheck: GuidedStep = {
         ...(expiry ? { tokenExpiresAt: expiry } : {}),
         active: true,
       });
+      // The replaced credential, if Align Bot stored it, is kept nowhere else: delete it rather than keep it forever.
+      const old = s.secrets?.jira;
+      if (old && 'stored' in old && old.stored !== ref) await ctx.dropSecret(old.stored);
     }
     return pass(`${passedDetail(results)}${expiry ? ` New credential expires ${expiry}.` : ''}`);
   },
@@ -307,7 +313,7 @@ async function rollBack(ctx: GuidedContext, decision: Decision | undefined): Pro
   return {
     status: 'fail',
     detail: 'Rolled back: the connector runs on its old credential again; the new one was not kept.',
-    endState: 'failed',
+    end: 'rolled-back',
   };
 }
 

@@ -1,0 +1,201 @@
+/**
+ * The run lifecycle, one place for every run kind (test, connect, rotate, report):
+ *
+ *   queued ──start──▶ running ⇄ waiting (park … wake) ──end──▶ succeeded | failed | cancelled | expired
+ *
+ * - start: the worker picked the job up (first time, after a wake, or after a crash); the run is `running`.
+ * - save: progress is persisted before the next step starts, and the outbox is asked to redraw.
+ * - park: a step waits for a person; the job sleeps in `delayed` until its deadline or a wake.
+ * - wakeRun / reviveRun: a click, a form or `/align cancel` brings the job back (revive also restarts a job that
+ *   failed or was lost, so a cancel always lands).
+ * - checkCancel: between steps every executor asks; a requested cancel ends the run and unwinds the executor.
+ * - end: once, the same way for every kind and reason — state, outcome and endedAt; saved; the active claim
+ *   released; the audit entry; the connector's last result (where the kind records one); one chat sync.
+ */
+import { DelayedError, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Clock } from '../core/ports.js';
+import {
+  type EndReason,
+  isTerminal,
+  type Run,
+  type RunKind,
+  type RunOutcome,
+  runOutcome,
+} from '../core/run.js';
+import type { AuditEntry, AuditLog } from '../store/audit.js';
+import { type ConnectorStore, lastResultOf } from '../store/connectors.js';
+import type { DecisionStore } from '../store/decisions.js';
+import type { HistoryStore } from '../store/history.js';
+import type { RunStore } from '../store/runs.js';
+import type { Queues } from './queues.js';
+import { testResult } from './test-results.js';
+
+export interface LifecycleDeps {
+  runs: RunStore;
+  connectors: ConnectorStore;
+  queues: Queues;
+  decisions: DecisionStore;
+  audit: AuditLog;
+  clock: Clock;
+  /** Results of named tests join the connector's history (uptime in reports). */
+  history?: HistoryStore;
+  logger: Logger;
+}
+
+/** Thrown by checkCancel after the run ended as cancelled: unwinds the executor; the processor returns. */
+export class RunCancelled extends Error {
+  constructor(readonly runId: string) {
+    super(`run ${runId} was cancelled`);
+    this.name = 'RunCancelled';
+  }
+}
+
+/** What differs between kinds at the ends of a run. */
+const KINDS: Record<RunKind, { auditsStart: boolean; recordsResult(run: Run): boolean }> = {
+  test: { auditsStart: false, recordsResult: (run) => typeof run.params.name === 'string' },
+  // A connect that did not pass saved no connector: there is nothing to record a result for.
+  connect: { auditsStart: true, recordsResult: (run) => run.outcome?.reason === 'passed' },
+  rotate: { auditsStart: true, recordsResult: () => true },
+  // A report records each connector's result as it is tested.
+  report: { auditsStart: false, recordsResult: () => false },
+};
+
+/** Only a finished verdict says something about the connector; a cancel or a bot failure does not. */
+const VERDICTS: readonly EndReason[] = ['passed', 'failed'];
+
+const AUDIT_OUTCOME: Record<EndReason, AuditEntry['outcome']> = {
+  passed: 'ok',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  expired: 'expired',
+  denied: 'rejected',
+  'rolled-back': 'failed',
+  'connector-gone': 'failed',
+  'internal-failure': 'failed',
+};
+
+export class RunLifecycle {
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  /** The worker took the run up: it is running (not queued, not waiting any more). */
+  async start(run: Run, options: { sync?: boolean } = {}): Promise<void> {
+    const first = run.state === 'queued';
+    if (run.state === 'queued' || run.state === 'waiting') run.state = 'running';
+    if (first && KINDS[run.kind].auditsStart) await this.audit(run, `${run.kind} started`, 'ok');
+    await this.save(run, options);
+  }
+
+  /** Persists progress, then asks the outbox to redraw the run's messages. */
+  async save(run: Run, options: { sync?: boolean } = {}): Promise<void> {
+    await this.deps.runs.save(run);
+    if (options.sync !== false) await this.deps.queues.requestSync(run.id);
+  }
+
+  /** Between steps: a requested cancel ends the run now and throws RunCancelled. */
+  async checkCancel(run: Run): Promise<void> {
+    if (isTerminal(run.state)) return;
+    const by = await this.deps.decisions.cancelledBy(run.id);
+    if (!by) return;
+    await this.end(run, runOutcome('cancelled', { by }));
+    throw new RunCancelled(run.id);
+  }
+
+  /**
+   * A step waits for a person until `deadline`: the run is saved as waiting and its job parked in `delayed`
+   * (no worker slot held). Throws DelayedError, which the processor hands back to BullMQ.
+   */
+  async park(run: Run, ask: { stepId: string; attempt: number; deadline: number }, job: Job, token?: string) {
+    run.state = 'waiting';
+    await this.save(run);
+    await job.moveToDelayed(ask.deadline, token);
+    // A decision or a cancel recorded between our last read and the move would otherwise wait for the deadline.
+    const answered =
+      (await this.deps.decisions.get(run.id, ask.stepId, ask.attempt)) ||
+      (await this.deps.decisions.cancelledBy(run.id));
+    if (answered) await job.promote().catch(() => undefined);
+    throw new DelayedError();
+  }
+
+  /** Ends the run, once: the same sequence for every kind and every reason. A run that has ended stays as it is. */
+  async end(run: Run, outcome: RunOutcome, options: { sync?: boolean } = {}): Promise<void> {
+    if (isTerminal(run.state)) return;
+    run.state = outcome.state;
+    run.outcome = outcome;
+    run.endedAt = this.deps.clock.now();
+    closeSteps(run, outcome);
+    await this.deps.runs.save(run);
+    await this.deps.runs.releaseActive(run.kind, run.connector, run.id);
+    await this.audit(run, run.kind, AUDIT_OUTCOME[outcome.reason], endDetail(outcome));
+    if (VERDICTS.includes(outcome.reason) && KINDS[run.kind].recordsResult(run)) {
+      await this.deps.connectors.setLastResult(run.connector, lastResultOf(run));
+      if (run.kind === 'test') await this.deps.history?.append(run.id, testResult(run));
+    }
+    if (options.sync !== false) await this.deps.queues.requestSync(run.id);
+  }
+
+  /** The job failed on its last attempt, or was lost: the run ends failed with a code and the id to quote. */
+  async endInternalFailure(run: Run, cause: string): Promise<void> {
+    await this.end(
+      run,
+      runOutcome('internal-failure', {
+        code: 'BOT_INTERNAL_FAILURE',
+        detail: `${cause} Run id to quote: ${run.id}.`,
+      }),
+    );
+  }
+
+  private async audit(run: Run, action: string, outcome: AuditEntry['outcome'], detail?: string) {
+    await this.deps.audit
+      .append({
+        actor: run.requestedBy.id,
+        action,
+        outcome,
+        connector: run.connector,
+        runId: run.id,
+        ...(detail ? { detail } : {}),
+      })
+      .catch((error: Error) =>
+        this.deps.logger.warn({ runId: run.id, err: { message: error.message } }, 'audit append failed'),
+      );
+  }
+}
+
+/** Steps still open when the run ends: a waiting one expired fails, every other open step is skipped. */
+function closeSteps(run: Run, outcome: RunOutcome): void {
+  for (const step of run.steps) {
+    if (step.status === 'waiting' && outcome.reason === 'expired') {
+      step.status = 'fail';
+      step.detail = 'Nobody answered before the deadline.';
+    } else if (step.status === 'waiting' || step.status === 'pending' || step.status === 'running') {
+      step.status = 'skip';
+      if (outcome.state === 'cancelled') step.detail = 'Cancelled.';
+    }
+    delete step.deadline;
+  }
+}
+
+function endDetail(outcome: RunOutcome): string | undefined {
+  if (outcome.reason === 'passed' || outcome.reason === 'failed')
+    return outcome.code ? `${outcome.reason} ${outcome.code}` : undefined;
+  return [outcome.reason, outcome.code, outcome.by ? `by ${outcome.by}` : undefined]
+    .filter(Boolean)
+    .join(' ');
+}
+
+/** A click or a form answered a parked run: bring its job back now (a run not parked reads it at its next step). */
+export async function wakeRun(queues: Queues, runId: string): Promise<void> {
+  await queues.wake(runId);
+}
+
+/**
+ * `/align cancel`: wake the run wherever its job is. A job that failed for good or was lost is restarted, so the
+ * worker that takes it reads the cancel first and ends the run; a parked one is promoted.
+ */
+export async function reviveRun(queues: Queues, runId: string): Promise<void> {
+  const job = await queues.runs.getJob(runId);
+  if (!job) return queues.enqueueRun(runId);
+  const state = await job.getState();
+  if (state === 'delayed') await job.promote().catch(() => undefined);
+  else if (state === 'failed' || state === 'completed') await job.retry(state).catch(() => undefined);
+}
