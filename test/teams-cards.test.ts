@@ -173,7 +173,7 @@ describe('private answers to a click', () => {
     const refusal = answers.find(
       (a) => a.name.startsWith('click align.secret') && a.name.endsWith('someone-else'),
     )!;
-    expect(texts(privateAnswerCard(refusal.view))).toContain('can hand over its secret');
+    expect(texts(privateAnswerCard(refusal.view))).toContain('who started this run, can answer this');
     expect(openUrls(privateAnswerCard(refusal.view))).toEqual([]);
   });
 

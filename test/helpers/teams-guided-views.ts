@@ -58,6 +58,7 @@ function context(params: Record<string, unknown>, existing?: ConnectorSpec): Gui
     inspectKey: () => ({ kind: 'private-key', jiraAccepts: false }),
     ...(existing ? { existing } : {}),
     saveConnector: async () => {},
+    dropSecret: async () => {},
     keepSecret: async () => {},
   };
 }
