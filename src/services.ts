@@ -229,8 +229,8 @@ export async function startWeb(infra: Infra, port: number): Promise<Stoppable & 
   const slack = config.slack
     ? await createSlackApp({ ...config.slack, commands, actions, roles: { ...config.roles }, logger })
     : undefined;
-  const { server, app } = createWebServer({ ...(slack ? { slack: slack.requestListener } : {}) });
-  app.use(
+  const { server, routes } = createWebServer({ ...(slack ? { slack: slack.requestListener } : {}), logger });
+  routes.use(
     secretFormRouter({
       forms: infra.forms,
       ...(infra.vault ? { vault: infra.vault } : {}),
@@ -241,10 +241,10 @@ export async function startWeb(infra: Infra, port: number): Promise<Stoppable & 
       secureCookies: (config.publicUrl ?? '').startsWith('https:'),
     }),
   );
-  app.get('/healthz', (_req, res) => {
+  routes.get('/healthz', (_req, res) => {
     res.type('text/plain').send('ok');
   });
-  app.get('/readyz', async (_req, res) => {
+  routes.get('/readyz', async (_req, res) => {
     const ok = await infra.redis.ping().then(
       () => true,
       () => false,
@@ -255,7 +255,7 @@ export async function startWeb(infra: Infra, port: number): Promise<Stoppable & 
       .send(ok ? 'ready' : 'redis unavailable');
   });
   mountMetrics(
-    app,
+    routes,
     { connectors: infra.connectors, queues: [infra.queues.runs, infra.queues.outbox, scheduler.queue] },
     logger,
   );

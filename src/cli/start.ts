@@ -1,9 +1,10 @@
 /**
  * `start` (web + worker), `web`, `worker` and `sandbox`. Without Slack credentials `start` runs the sandbox.
- * Shuts down gracefully on SIGTERM and SIGINT.
+ * Shuts down gracefully on SIGTERM and SIGINT; an unhandled rejection is logged, never fatal (process-guards.ts).
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { installProcessGuards } from '../process-guards.js';
 import { SANDBOX_USERS, type Sandbox, startSandbox } from '../sandbox/sandbox.js';
 import { connectInfra, type Stoppable, startWeb, startWorkers } from '../services.js';
 import { answersPing, type RedisHandle, startPrivateRedis } from './private-redis.js';
@@ -11,6 +12,7 @@ import { answersPing, type RedisHandle, startPrivateRedis } from './private-redi
 export type Mode = 'start' | 'web' | 'worker' | 'sandbox';
 
 export async function runServer(mode: Mode, base: Config, logger: Logger): Promise<Stoppable> {
+  installProcessGuards(logger);
   const stack: Stoppable[] = [];
   const redis = await ensureRedis(base, mode);
   let config: Config = redis ? { ...base, redisUrl: redis.url } : base;

@@ -12,7 +12,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Queue, Worker } from 'bullmq';
-import type { Express } from 'express';
+import type { Router } from 'express';
 import type { Logger } from 'pino';
 import client from 'prom-client';
 import { isTerminal, type Run } from '../core/run.js';
@@ -177,7 +177,7 @@ export function fleetRegistry(sources: FleetSources): client.Registry {
 }
 
 /** GET /metrics on the web process: what this process did plus the fleet state from Redis. */
-export function mountMetrics(app: Express, sources: FleetSources, logger: Logger): void {
+export function mountMetrics(app: Router, sources: FleetSources, logger: Logger): void {
   const merged = Registry.merge([processMetrics().registry, fleetRegistry(sources)]);
   app.get('/metrics', async (_req, res) => {
     try {

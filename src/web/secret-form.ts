@@ -6,11 +6,13 @@
 import { type Request, type Response, Router, urlencoded } from 'express';
 import type { Logger } from 'pino';
 import { Secret } from '../core/secret.js';
+import { newErrorId } from '../error-id.js';
 import type { Queues } from '../queue/queues.js';
 import type { AuditLog } from '../store/audit.js';
 import type { DecisionStore } from '../store/decisions.js';
 import type { FormStore, FormTicket } from '../store/forms.js';
 import type { Vault } from '../store/vault.js';
+import { safe } from './errors.js';
 import { formPage, messagePage } from './secret-form-page.js';
 
 export interface SecretFormDeps {
@@ -43,11 +45,14 @@ export function secretFormRouter(deps: SecretFormDeps): Router {
     });
     next();
   });
-  router.get('/secrets/:token', (req, res) => void show(req, res, deps));
+  router.get(
+    '/secrets/:token',
+    safe((req, res) => show(req, res, deps)),
+  );
   router.post(
     '/secrets/:token',
     urlencoded({ extended: false, limit: '32kb' }),
-    (req, res) => void submit(req, res, deps),
+    safe((req, res) => submit(req, res, deps)),
   );
   return router;
 }
@@ -109,14 +114,20 @@ async function submit(req: Request, res: Response, deps: SecretFormDeps): Promis
         ),
       );
   } catch (error) {
+    const errorId = newErrorId();
     deps.logger.error(
-      { err: { name: (error as Error).name }, runId: ticket.runId },
+      { errorId, err: { name: (error as Error).name }, runId: ticket.runId },
       'storing a form submission failed',
     );
     res
       .status(500)
       .type('html')
-      .send(messagePage('Not stored', 'Align Bot could not store it. Ask for a new form link in chat.'));
+      .send(
+        messagePage(
+          'Not stored',
+          `Align Bot could not store it. Ask for a new form link in chat. Error id: ${errorId}.`,
+        ),
+      );
   }
 }
 
@@ -152,8 +163,14 @@ function refuse(res: Response, reason: string): void {
   res.status(status).type('html').send(messagePage('Link not usable', message));
 }
 
+/** The browser cookie; a malformed one is no cookie. */
 function cookie(req: Request): string | undefined {
   const header = req.headers.cookie ?? '';
   const match = new RegExp(`(?:^|;\\s*)${COOKIE}=([^;]+)`).exec(header);
-  return match ? decodeURIComponent(match[1]!) : undefined;
+  if (!match) return undefined;
+  try {
+    return decodeURIComponent(match[1]!);
+  } catch {
+    return undefined;
+  }
 }
