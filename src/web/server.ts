@@ -1,7 +1,7 @@
 /**
- * The web process's HTTP server: Slack's endpoint goes straight to Bolt (nothing in front of the 3-second ack but a
- * timestamp check); everything else (health, metrics, secret form) is an express app whose failures all end in
- * errors.ts.
+ * The web process's public HTTP server: Slack's endpoint goes straight to Bolt (nothing in front of the 3-second ack
+ * but a timestamp check); everything else (health, secret form) is an express app whose failures all end in
+ * errors.ts. Metrics and admin pages are never here: they live on the internal listener (internal-server.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
