@@ -250,6 +250,7 @@ export async function startWeb(
   routes.use(
     secretFormRouter({
       forms: infra.forms,
+      runs: infra.runs,
       ...(infra.vault ? { vault: infra.vault } : {}),
       decisions: infra.decisions,
       queues: infra.queues,
