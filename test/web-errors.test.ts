@@ -167,7 +167,7 @@ describe('defect 2: one error handler, short answers with an error id', () => {
       const errorId = /Error id: (e-[0-9a-f]{12})/.exec(answer.text)?.[1];
       expect(errorId).toBeDefined();
       const line = logs.map((l) => JSON.parse(l)).find((l) => l.errorId === errorId);
-      expect(line).toMatchObject({ msg: 'http request failed', status });
+      expect(line).toMatchObject({ msg: 'http request failed', status, path: '/secrets/<token>' });
     });
   }
 

@@ -47,7 +47,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         errorId,
         status,
         method: req.method,
-        path: req.path,
+        // A form link's token is a credential for ten minutes: the log keeps the route, not the token.
+        path: req.path.replace(/^\/secrets\/[^/]+/, '/secrets/<token>'),
         err: {
           name: err?.name,
           message: err?.message,

@@ -25,28 +25,38 @@ export interface GuardOptions {
 export function guardSlackRequests(bolt: Listener, options: GuardOptions): Listener {
   const limit = options.limit ?? SLACK_BODY_LIMIT;
   return (req, res) => {
-    readBody(req, limit).then(
-      (raw) => {
-        if (raw === 'too-large') return tooLarge(req, res);
-        const problem = bodyProblem(req.headers['content-type'], req.headers['content-encoding'], raw);
-        if (!problem) {
-          (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
-          bolt(req, res);
-          return;
-        }
-        if (!isSigned(req, raw, options.signingSecret)) return void res.writeHead(401).end();
-        const errorId = newErrorId();
-        options.logger.warn({ errorId, reason: problem.reason }, 'refused a malformed Slack request');
-        res
-          .writeHead(problem.status, { 'content-type': 'text/plain; charset=utf-8' })
-          .end(`Align Bot could not read this request. Error id: ${errorId}\n`);
-      },
-      () => {
+    readBody(req, limit)
+      .then(
+        (raw) => (raw === 'too-large' ? tooLarge(req, res) : pass(bolt, req, res, raw, options)),
         // The client went away mid-body: nobody is left to answer.
-        res.destroy();
-      },
-    );
+        () => res.destroy(),
+      )
+      .catch((error: Error) => {
+        const errorId = newErrorId();
+        options.logger.error({ errorId, err: { name: error.name } }, 'slack endpoint failed');
+        if (!res.headersSent)
+          res.writeHead(500, { 'content-type': 'text/plain' }).end(`Error id: ${errorId}\n`);
+      });
   };
+}
+
+/** Hands a body Bolt can take to Bolt; answers any other. */
+function pass(bolt: Listener, req: IncomingMessage, res: ServerResponse, raw: Buffer, options: GuardOptions) {
+  const problem = bodyProblem(req.headers['content-type'], req.headers['content-encoding'], raw);
+  if (!problem) {
+    (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
+    bolt(req, res);
+    return;
+  }
+  if (!isSigned(req, raw, options.signingSecret)) {
+    res.writeHead(401).end();
+    return;
+  }
+  const errorId = newErrorId();
+  options.logger.warn({ errorId, reason: problem.reason }, 'refused a malformed Slack request');
+  res
+    .writeHead(problem.status, { 'content-type': 'text/plain; charset=utf-8' })
+    .end(`Align Bot could not read this request. Error id: ${errorId}\n`);
 }
 
 function isSigned(req: IncomingMessage, raw: Buffer, signingSecret: string): boolean {
