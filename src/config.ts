@@ -77,6 +77,7 @@ const schema = z.object({
   ALIGN_BOT_HISTORY_DAYS: z.coerce.number().int().min(1).max(3650).default(DEFAULT_RETENTION_DAYS),
   ALIGN_BOT_REPORT_MIN_INTERVAL_MIN: z.coerce.number().int().min(1).max(10_080).default(5),
   ALIGN_BOT_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  ALIGN_BOT_METRICS_HOST: z.union([z.ipv4(), z.ipv6(), z.hostname()]).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -95,7 +96,10 @@ const FIXES: Record<string, string> = {
   ALIGN_BOT_REPORT_PER_HOST: 'use a whole number from 1 to 50',
   ALIGN_BOT_HISTORY_DAYS: 'use a number of days from 1 to 3650',
   ALIGN_BOT_REPORT_MIN_INTERVAL_MIN: 'use a number of minutes from 1 to 10080',
-  ALIGN_BOT_METRICS_PORT: 'use a port number such as 9464, or unset it',
+  ALIGN_BOT_METRICS_PORT:
+    'use a port number such as 9464 (the default for start and web; 0 picks a free one), or unset it',
+  ALIGN_BOT_METRICS_HOST:
+    'use the address the internal listener binds, e.g. 127.0.0.1 (the default) or a private interface’s address',
   ALIGN_BOT_MASTER_KEY:
     'generate one with: openssl rand -base64 32 (optionally "kid:" in front; several comma-separated for rotation)',
   ALIGN_BOT_PUBLIC_URL: 'the https:// address where people reach this bot (used in secret-form links)',
@@ -119,12 +123,16 @@ export interface Config {
   approvals: { allowSelfApproval: boolean; ttlMs: number };
   promptTtlMs: number;
   reports: ReportSettings;
-  /** A separate worker's own /metrics port. */
+  /** The internal listener's port (/metrics): set, or DEFAULT_METRICS_PORT for start and web; a worker only if set. */
   metricsPort?: number;
+  /** The internal listener's address; 127.0.0.1 unless configured. */
+  metricsHost: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+/** Prometheus's customary exporter port; the internal listener of `start` and `web` when none is configured. */
+export const DEFAULT_METRICS_PORT = 9464;
 
 /** Reads .env (if present) without overriding variables already set, then validates. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.env'): Config {
@@ -201,6 +209,7 @@ function toConfig(e: z.infer<typeof schema>): Config {
       minIntervalMs: e.ALIGN_BOT_REPORT_MIN_INTERVAL_MIN * 60_000,
     },
     ...(e.ALIGN_BOT_METRICS_PORT !== undefined ? { metricsPort: e.ALIGN_BOT_METRICS_PORT } : {}),
+    metricsHost: e.ALIGN_BOT_METRICS_HOST,
     logLevel: e.LOG_LEVEL,
   };
 }

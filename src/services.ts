@@ -12,7 +12,7 @@ import { NodeOAuth } from './atlassian/oauth-adapter.js';
 import type { ChatPort } from './chat/port.js';
 import { createSlackApp } from './chat/slack/app.js';
 import { SlackChat } from './chat/slack/client.js';
-import type { Config } from './config.js';
+import { type Config, DEFAULT_METRICS_PORT } from './config.js';
 import { systemClock } from './core/ports.js';
 import { reportRunView } from './core/report-view.js';
 import type { Run } from './core/run.js';
@@ -41,7 +41,8 @@ import { RunStore } from './store/runs.js';
 import { Vault } from './store/vault.js';
 import { ActionService } from './web/action-service.js';
 import { CommandService } from './web/command-service.js';
-import { mountMetrics, processMetrics, startWorkerMetrics } from './web/metrics.js';
+import { type InternalServer, startInternalServer } from './web/internal-server.js';
+import { mountMetrics, processMetrics } from './web/metrics.js';
 import { ReportCommands } from './web/report-commands.js';
 import { secretFormRouter } from './web/secret-form.js';
 import { createWebServer, listen } from './web/server.js';
@@ -196,18 +197,34 @@ export async function startWorkers(infra: Infra, chat = chatAdapters(infra.confi
   }
   metrics.watchRunWorker(runs, infra.runs);
   const triggers = await startReportTriggers({ ...infra, prefix: config.redisPrefix });
-  const metricsServer = await startWorkerMetrics(config.metricsPort, logger);
   const sweeper = new RunSweeper({ ...runDeps, life: new RunLifecycle(runDeps) });
   sweeper.start();
   return {
     async close() {
       sweeper.stop();
-      await Promise.all([runs.close(), outbox.close(), triggers.close(), metricsServer?.close()]);
+      await Promise.all([runs.close(), outbox.close(), triggers.close()]);
     },
   };
 }
 
-export async function startWeb(infra: Infra, port: number): Promise<Stoppable & { port: number }> {
+/** The process's internal listener (/metrics) on the configured or default port. */
+export function startInternal(config: Config, logger: Logger): Promise<InternalServer> {
+  return startInternalServer({
+    port: config.metricsPort ?? DEFAULT_METRICS_PORT,
+    host: config.metricsHost,
+    logger,
+  });
+}
+
+/**
+ * The public listener on `port`, and /metrics (with the fleet state) on `internal`: the process's internal
+ * listener when given, else one of its own.
+ */
+export async function startWeb(
+  infra: Infra,
+  port: number,
+  internal?: InternalServer,
+): Promise<Stoppable & { port: number; internal: InternalServer }> {
   const { config, logger } = infra;
   const scheduler = new ReportScheduler(infra.redis, infra.keys, config.redisPrefix);
   const commands = new CommandService({
@@ -237,10 +254,11 @@ export async function startWeb(infra: Infra, port: number): Promise<Stoppable & 
   const slack = config.slack
     ? await createSlackApp({ ...config.slack, commands, actions, roles: { ...config.roles }, logger })
     : undefined;
-  const { server, app } = createWebServer({ ...(slack ? { slack: slack.requestListener } : {}) });
-  app.use(
+  const { server, routes } = createWebServer({ ...(slack ? { slack: slack.requestListener } : {}), logger });
+  routes.use(
     secretFormRouter({
       forms: infra.forms,
+      runs: infra.runs,
       ...(infra.vault ? { vault: infra.vault } : {}),
       decisions: infra.decisions,
       queues: infra.queues,
@@ -249,10 +267,10 @@ export async function startWeb(infra: Infra, port: number): Promise<Stoppable & 
       secureCookies: (config.publicUrl ?? '').startsWith('https:'),
     }),
   );
-  app.get('/healthz', (_req, res) => {
+  routes.get('/healthz', (_req, res) => {
     res.type('text/plain').send('ok');
   });
-  app.get('/readyz', async (_req, res) => {
+  routes.get('/readyz', async (_req, res) => {
     const ok = await infra.redis.ping().then(
       () => true,
       () => false,
@@ -262,12 +280,17 @@ export async function startWeb(infra: Infra, port: number): Promise<Stoppable & 
       .type('text/plain')
       .send(ok ? 'ready' : 'redis unavailable');
   });
+  const ownInternal = internal ? undefined : await startInternal(config, logger);
+  const metricsOn = (internal ?? ownInternal)!;
   mountMetrics(
-    app,
+    metricsOn.routes,
     { connectors: infra.connectors, queues: [infra.queues.runs, infra.queues.outbox, scheduler.queue] },
     logger,
   );
-  const bound = await listen(server, port);
+  const bound = await listen(server, port).catch(async (error: Error) => {
+    await ownInternal?.close();
+    throw error;
+  });
   if (!config.publicUrl) publicUrl.value = `http://localhost:${bound}`;
   if (!infra.vault)
     logger.warn(
@@ -276,10 +299,12 @@ export async function startWeb(infra: Infra, port: number): Promise<Stoppable & 
   logger.info({ port: bound }, 'web listening');
   return {
     port: bound,
+    internal: metricsOn,
     async close() {
       slack?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ownInternal?.close();
       await scheduler.close();
     },
   };

@@ -56,7 +56,7 @@ afterAll(async () => {
 
 describe('/metrics', () => {
   it('exposes fleet, run, check, delivery and queue series after a report', async () => {
-    const url = `http://127.0.0.1:${bot.port}/metrics`;
+    const url = `http://127.0.0.1:${bot.metricsPort}/metrics`;
     const before = await scrape(url);
     expect(value(before, 'align_bot_connector_up', { connector: 'acme' })).toBeUndefined(); // never tested yet
 

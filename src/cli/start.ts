@@ -1,16 +1,20 @@
 /**
  * `start` (web + worker), `web`, `worker` and `sandbox`. Without Slack credentials `start` runs the sandbox.
- * Shuts down gracefully on SIGTERM and SIGINT.
+ * One internal listener (/metrics) per process: always with a web part, for a lone worker when its port is set.
+ * Shuts down gracefully on SIGTERM and SIGINT; an unhandled rejection is logged, never fatal (process-guards.ts).
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { installProcessGuards } from '../process-guards.js';
 import { SANDBOX_USERS, type Sandbox, startSandbox } from '../sandbox/sandbox.js';
-import { connectInfra, type Stoppable, startWeb, startWorkers } from '../services.js';
+import { connectInfra, type Stoppable, startInternal, startWeb, startWorkers } from '../services.js';
+import { startWorkerMetrics } from '../web/metrics.js';
 import { answersPing, type RedisHandle, startPrivateRedis } from './private-redis.js';
 
 export type Mode = 'start' | 'web' | 'worker' | 'sandbox';
 
 export async function runServer(mode: Mode, base: Config, logger: Logger): Promise<Stoppable> {
+  installProcessGuards(logger);
   const stack: Stoppable[] = [];
   const redis = await ensureRedis(base, mode);
   let config: Config = redis ? { ...base, redisUrl: redis.url } : base;
@@ -25,17 +29,22 @@ export async function runServer(mode: Mode, base: Config, logger: Logger): Promi
       'SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are required for `web` (or run `start` for the sandbox).',
     );
   }
+  const internal =
+    mode === 'worker'
+      ? await startWorkerMetrics(config.metricsPort, logger, config.metricsHost)
+      : await startInternal(config, logger);
+  if (internal) stack.push(internal);
   if (mode !== 'web') {
     const infra = await connectInfra(config, logger, 'worker');
     stack.push(infra, await startWorkers(infra));
   }
   if (mode !== 'worker') {
     const infra = await connectInfra(config, logger, 'web');
-    const web = await startWeb(infra, config.port);
+    const web = await startWeb(infra, config.port, internal);
     stack.push(infra, web);
     if (sandbox) {
       sandbox.slack.botUrl = `http://127.0.0.1:${web.port}/slack/events`;
-      printSandboxHelp(sandbox, web.port);
+      printSandboxHelp(sandbox, web.port, web.internal.port);
     }
   }
   const server = {
@@ -67,7 +76,7 @@ function onSignals(server: Stoppable, logger: Logger): void {
   process.once('SIGINT', () => stop('SIGINT'));
 }
 
-function printSandboxHelp(sandbox: Sandbox, port: number): void {
+function printSandboxHelp(sandbox: Sandbox, port: number, metricsPort: number): void {
   const sim = sandbox.slack.url;
   const send = (text: string) =>
     `curl -s ${sim}/_sim/command -H 'content-type: application/json' -d '{"text":"${text}"}'`;
@@ -76,6 +85,7 @@ function printSandboxHelp(sandbox: Sandbox, port: number): void {
       '',
       'Align Bot is running in sandbox mode (no Slack credentials were configured).',
       `  bot:              http://127.0.0.1:${port}  (Slack endpoint /slack/events)`,
+      `  metrics:          http://127.0.0.1:${metricsPort}/metrics  (internal listener)`,
       `  Slack simulator:  ${sim}`,
       `  Jira simulator:   ${sandbox.jira.url}  (acme = healthy, globex = rejected token, initech = anonymous fallback)`,
       `  connectors:       ${sandbox.connectorsFile}`,

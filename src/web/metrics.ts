@@ -1,25 +1,25 @@
 /**
- * Prometheus metrics (prom-client) at `/metrics`.
+ * Prometheus metrics (prom-client) at `/metrics`, on the internal listener only (internal-server.ts), never on the
+ * public port: the fleet gauges name connectors and credential expiry dates.
  *
  * Two kinds, because web and workers may run as separate processes:
  * - Fleet state is read from Redis at scrape time by the web process: connector up/down and last-result time
  *   (the last result every test or report run records), credential expiry, and queue depths. Any process can
  *   write it, so one scrape of the web process sees it all, and nothing is counted twice.
  * - Events happen inside the process that does the work and are counted there: check durations, finished runs by
- *   kind and state, chat deliveries and 429s, plus the default process metrics. In `start` (one process) the web's
- *   `/metrics` shows them. A separate `align-bot worker` serves its own on `ALIGN_BOT_METRICS_PORT`; scrape each
- *   worker and sum in PromQL. Keeping counters in-process avoids a Redis write per check on the hot path.
+ *   kind and state, chat deliveries and 429s, plus the default process metrics. In `start` (one process) its one internal
+ *   listener shows them. A separate `align-bot worker` serves its own when `ALIGN_BOT_METRICS_PORT` is set; scrape
+ *   each worker and sum in PromQL. Keeping counters in-process avoids a Redis write per check on the hot path.
  */
-import { createServer, type Server } from 'node:http';
 import type { Queue, Worker } from 'bullmq';
-import type { Express } from 'express';
+import type { Router } from 'express';
 import type { Logger } from 'pino';
 import client from 'prom-client';
 import { isTerminal, type Run } from '../core/run.js';
 import type { CheckResult } from '../core/runbooks/checks.js';
 import type { ConnectorStore } from '../store/connectors.js';
 import type { RunStore } from '../store/runs.js';
-import { listen } from './server.js';
+import { type InternalServer, startInternalServer } from './internal-server.js';
 
 const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = client;
 
@@ -176,13 +176,17 @@ export function fleetRegistry(sources: FleetSources): client.Registry {
   return registry;
 }
 
-/** GET /metrics on the web process: what this process did plus the fleet state from Redis. */
-export function mountMetrics(app: Express, sources: FleetSources, logger: Logger): void {
-  const merged = Registry.merge([processMetrics().registry, fleetRegistry(sources)]);
-  app.get('/metrics', async (_req, res) => {
+/**
+ * GET /metrics on an internal listener: what this process did, plus the fleet state from Redis when this process
+ * runs the web part (`sources`).
+ */
+export function mountMetrics(routes: Router, sources: FleetSources | undefined, logger: Logger): void {
+  const own = processMetrics().registry;
+  const registry = sources ? Registry.merge([own, fleetRegistry(sources)]) : own;
+  routes.get('/metrics', async (_req, res) => {
     try {
-      const body = await merged.metrics();
-      res.type(merged.contentType).send(body);
+      const body = await registry.metrics();
+      res.type(registry.contentType).send(body);
     } catch (error) {
       logger.warn({ err: { message: (error as Error).message } }, 'metrics scrape failed');
       res.status(503).type('text/plain').send('metrics unavailable');
@@ -194,25 +198,12 @@ export function mountMetrics(app: Express, sources: FleetSources, logger: Logger
 export async function startWorkerMetrics(
   wanted: number | undefined,
   logger: Logger,
-): Promise<{ port: number; close(): Promise<void> } | undefined> {
+  host?: string,
+): Promise<InternalServer | undefined> {
   if (wanted === undefined) return undefined;
-  const registry = processMetrics().registry;
-  const server: Server = createServer((req, res) => {
-    if ((req.url ?? '').split('?')[0] !== '/metrics') {
-      res.writeHead(404).end();
-      return;
-    }
-    registry.metrics().then(
-      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
-      () => res.writeHead(503).end(),
-    );
-  });
-  const port = await listen(server, wanted);
-  logger.info({ port }, 'worker metrics listening');
-  return {
-    port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const internal = await startInternalServer({ port: wanted, logger, ...(host ? { host } : {}) });
+  mountMetrics(internal.routes, undefined, logger);
+  return internal;
 }
 
 function cached<T>(ttlMs: number, load: () => Promise<T>): () => Promise<T> {

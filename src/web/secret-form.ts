@@ -6,15 +6,20 @@
 import { type Request, type Response, Router, urlencoded } from 'express';
 import type { Logger } from 'pino';
 import { Secret } from '../core/secret.js';
+import { newErrorId } from '../error-id.js';
 import type { Queues } from '../queue/queues.js';
 import type { AuditLog } from '../store/audit.js';
 import type { DecisionStore } from '../store/decisions.js';
 import type { FormStore, FormTicket } from '../store/forms.js';
+import type { RunStore } from '../store/runs.js';
 import type { Vault } from '../store/vault.js';
+import { safe } from './errors.js';
+import { type ClosedAsk, closedAsk } from './secret-form-ask.js';
 import { formPage, messagePage } from './secret-form-page.js';
 
 export interface SecretFormDeps {
   forms: FormStore;
+  runs: RunStore;
   vault?: Vault;
   decisions: DecisionStore;
   queues: Queues;
@@ -43,11 +48,14 @@ export function secretFormRouter(deps: SecretFormDeps): Router {
     });
     next();
   });
-  router.get('/secrets/:token', (req, res) => void show(req, res, deps));
+  router.get(
+    '/secrets/:token',
+    safe((req, res) => show(req, res, deps)),
+  );
   router.post(
     '/secrets/:token',
     urlencoded({ extended: false, limit: '32kb' }),
-    (req, res) => void submit(req, res, deps),
+    safe((req, res) => submit(req, res, deps)),
   );
   return router;
 }
@@ -56,6 +64,8 @@ async function show(req: Request, res: Response, deps: SecretFormDeps): Promise<
   const token = String(req.params.token);
   const opened = await deps.forms.open(token, cookie(req));
   if (!opened.ok) return refuse(res, opened.reason);
+  const closed = await closedAsk(opened.ticket, deps);
+  if (closed) return refuse(res, closed);
   res.cookie(COOKIE, opened.browser, {
     httpOnly: true,
     sameSite: 'strict',
@@ -75,6 +85,19 @@ async function submit(req: Request, res: Response, deps: SecretFormDeps): Promis
   if (problem) return void res.status(400).type('html').send(messagePage('Not sent', problem));
   const ticket = await deps.forms.consume(token, cookie(req), String(body.csrf ?? ''));
   if (typeof ticket === 'string') return refuse(res, ticket);
+  const closed = await closedAsk(ticket, deps);
+  if (closed) {
+    await deps.audit
+      .append({
+        actor: ticket.userId,
+        action: `form submitted ${ticket.stepId}`,
+        outcome: 'denied',
+        runId: ticket.runId,
+        detail: `refused, nothing stored: ${CLOSED_DETAIL[closed]}`,
+      })
+      .catch(() => undefined);
+    return refuse(res, closed);
+  }
   try {
     const ref = await store(ticket, value, deps);
     const { won } = await deps.decisions.decide(ticket.runId, ticket.stepId, ticket.attempt, {
@@ -109,14 +132,20 @@ async function submit(req: Request, res: Response, deps: SecretFormDeps): Promis
         ),
       );
   } catch (error) {
+    const errorId = newErrorId();
     deps.logger.error(
-      { err: { name: (error as Error).name }, runId: ticket.runId },
+      { errorId, err: { name: (error as Error).name }, runId: ticket.runId },
       'storing a form submission failed',
     );
     res
       .status(500)
       .type('html')
-      .send(messagePage('Not stored', 'Align Bot could not store it. Ask for a new form link in chat.'));
+      .send(
+        messagePage(
+          'Not stored',
+          `Align Bot could not store it. Ask for a new form link in chat. Error id: ${errorId}.`,
+        ),
+      );
   }
 }
 
@@ -135,8 +164,20 @@ function validate(value: string, expiry: string): string | undefined {
   return undefined;
 }
 
+const CLOSED_DETAIL: Record<ClosedAsk, string> = {
+  ended: 'the run has ended',
+  cancelled: 'the run was cancelled',
+  'moved-on': 'the run no longer waits for this answer',
+  expired: 'the question expired',
+};
+
 function refuse(res: Response, reason: string): void {
+  const again = 'Nothing was stored. If the run still needs it, ask for a new link in chat.';
   const text: Record<string, [number, string]> = {
+    ended: [410, `This run has ended. ${again}`],
+    cancelled: [410, `This run was cancelled. ${again}`],
+    'moved-on': [409, `This question is no longer open: the run has moved on. ${again}`],
+    expired: [410, `This question has expired. ${again}`],
     unknown: [
       410,
       'This link is unknown or has expired (links work for 10 minutes). Ask for a new one in chat.',
@@ -152,8 +193,14 @@ function refuse(res: Response, reason: string): void {
   res.status(status).type('html').send(messagePage('Link not usable', message));
 }
 
+/** The browser cookie; a malformed one is no cookie. */
 function cookie(req: Request): string | undefined {
   const header = req.headers.cookie ?? '';
   const match = new RegExp(`(?:^|;\\s*)${COOKIE}=([^;]+)`).exec(header);
-  return match ? decodeURIComponent(match[1]!) : undefined;
+  if (!match) return undefined;
+  try {
+    return decodeURIComponent(match[1]!);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,10 +1,14 @@
 /**
- * The web process's HTTP server: Slack's endpoint goes straight to Bolt (nothing in front of the 3-second ack but a
- * timestamp check); everything else (health, metrics, secret form, dashboard) is an express app.
+ * The web process's public HTTP server: Slack's endpoint goes straight to Bolt (nothing in front of the 3-second ack
+ * but a timestamp check); everything else (health, secret form) is an express app whose failures all end in
+ * errors.ts. Metrics and admin pages are never here: they live on the internal listener (internal-server.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Express } from 'express';
+import express, { type Express, Router } from 'express';
+import type { Logger } from 'pino';
+import { newErrorId } from '../error-id.js';
+import { errorHandler, notFound } from './errors.js';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -19,32 +23,61 @@ export function rejectsFutureTimestamp(req: IncomingMessage, nowMs = Date.now())
 
 export interface WebRoutes {
   slack?: Listener;
-  extra?: Express;
+  logger: Logger;
 }
 
-export function createWebServer(routes: WebRoutes): { server: Server; app: Express } {
-  const app = routes.extra ?? express();
+/** An express app whose routes are added to `routes` (at any time), followed by the 404 and the error handler. */
+export function createApp(logger: Logger): { app: Express; routes: Router } {
+  const app = express();
   app.disable('x-powered-by');
+  const routes = Router();
+  app.use(routes);
+  app.use(notFound());
+  app.use(errorHandler(logger));
+  return { app, routes };
+}
+
+export function createWebServer(options: WebRoutes): { server: Server; routes: Router } {
+  const { app, routes } = createApp(options.logger);
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/slack/events' && routes.slack) {
-      if (rejectsFutureTimestamp(req)) {
-        res.writeHead(401).end();
-        return;
-      }
-      routes.slack(req, res);
+    if (path === '/slack/events' && options.slack) {
+      slackEndpoint(options.slack, req, res, options.logger);
       return;
     }
     app(req, res);
   });
   server.keepAliveTimeout = 65_000;
-  return { server, app };
+  return { server, routes };
+}
+
+function slackEndpoint(slack: Listener, req: IncomingMessage, res: ServerResponse, logger: Logger): void {
+  if (req.method !== 'POST') {
+    res
+      .writeHead(405, { allow: 'POST', 'content-type': 'text/plain' })
+      .end('Slack sends POST requests here.\n');
+    return;
+  }
+  if (rejectsFutureTimestamp(req)) {
+    res.writeHead(401).end();
+    return;
+  }
+  try {
+    slack(req, res);
+  } catch (error) {
+    const errorId = newErrorId();
+    logger.error({ errorId, err: { name: (error as Error).name } }, 'slack endpoint failed');
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(`Error id: ${errorId}\n`);
+  }
 }
 
 export async function listen(server: Server, port: number, host = '0.0.0.0'): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   return (server.address() as AddressInfo).port;
 }

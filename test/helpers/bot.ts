@@ -33,6 +33,8 @@ export interface BotHarness {
   web?: Infra;
   worker?: Infra;
   port: number;
+  /** The internal listener (/metrics) of the web part. */
+  metricsPort: number;
   connectorsFile: string;
   env: Record<string, string>;
   stop(): Promise<void>;
@@ -101,6 +103,7 @@ export function botEnv(
     ALIGN_BOT_MASTER_KEY: `t1:${registerSecret(randomBytes(32).toString('base64'), 'master key')}`,
     LOG_LEVEL: 'silent',
     PORT: '0',
+    ALIGN_BOT_METRICS_PORT: '0',
     ...extra,
   };
 }
@@ -146,6 +149,7 @@ export async function startBot(options: {
     align,
     config,
     port: 0,
+    metricsPort: 0,
     connectorsFile,
     env: { ...allEnv, ...env },
     stop: async () => undefined,
@@ -159,6 +163,7 @@ export async function startBot(options: {
     const web = await startWeb(harness.web, 0);
     stack.push(harness.web, web);
     harness.port = web.port;
+    harness.metricsPort = web.internal.port;
     slack.botUrl = `http://127.0.0.1:${web.port}/slack/events`;
   }
   harness.stop = async () => {
