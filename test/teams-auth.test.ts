@@ -4,6 +4,9 @@
  * token is 401, a tenant that is not pinned is 403 and audited, never a 500; a valid token is 200 and the handler
  * sees the command without the @mention, with the sender's Entra object id. Bad bodies get short 4xx answers.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { newSigningKey, nowS } from '../src/sandbox/teams-jwks.js';
@@ -113,8 +116,31 @@ describe('inbound JWT validation through CloudAdapter', () => {
     expect((await withToken({ serviceurl: 'https://smba.trafficmanager.net/emea/' })).status).toBe(401);
   });
 
-  it('no case gave a 500, and the handler never ran', () => {
+  it('why the mapping exists: botbuilder’s own CloudAdapter.process answers a bad signature with 500', async () => {
+    const app = express();
+    app.post('/api/messages', express.json(), (req, res) => world.adapter.process(req, res, async () => {}));
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const bare = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/messages`;
+    const activity = mentionActivity();
+    const token = world.sim.inboundToken(String(activity.serviceUrl), { key: newSigningKey() });
+    try {
+      const res = await request(bare, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(activity),
+      });
+      expect(res.statusCode).toBe(500);
+      await res.body.dump();
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('no case gave a 500 through our ingress, and the handler never ran', () => {
     expect(world.sim.deliveries.filter((d) => d.status >= 500)).toEqual([]);
+    expect(world.messages).toEqual([]);
   });
 });
 

@@ -64,3 +64,57 @@ export function nowS(): number {
 function b64(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64url');
 }
+
+export interface TokenOverrides {
+  claims?: Claims;
+  /** Sign with another key (not in the JWKS) under the published kid: a bad signature. */
+  key?: SigningKey;
+  kid?: string;
+}
+
+/** The simulator's two token roles: the Bot Connector signing activities, Entra issuing the bot's tokens. */
+export class SimTokens {
+  /** Signs activities sent to the bot (published in the JWKS). */
+  readonly channelKey = newSigningKey();
+  /** Signs the bot's outbound tokens (what Entra would issue). */
+  readonly loginKey = newSigningKey();
+
+  constructor(readonly appId: string) {}
+
+  botToken(issuer: string, ttlS = 3600): string {
+    const now = nowS();
+    const claims = {
+      aud: CHANNEL_SCOPE,
+      iss: issuer,
+      appid: this.appId,
+      iat: now,
+      nbf: now,
+      exp: now + ttlS,
+    };
+    return signJwt(claims, this.loginKey);
+  }
+
+  inboundToken(serviceUrl: string, overrides: TokenOverrides = {}): string {
+    const now = nowS();
+    const claims = {
+      serviceurl: serviceUrl,
+      nbf: now - 5,
+      exp: now + 3600,
+      iss: CHANNEL_ISSUER,
+      aud: this.appId,
+      ...overrides.claims,
+    };
+    return signJwt(claims, overrides.key ?? this.channelKey, overrides.kid ?? this.channelKey.kid);
+  }
+
+  /** Why the bot's Bearer token is refused, or undefined when it is good. */
+  checkBotToken(header: string | undefined): string | undefined {
+    const token = /^Bearer (\S+)$/.exec(header ?? '')?.[1];
+    if (!token) return 'missing token';
+    const checked = verifyJwt(token, this.loginKey);
+    if ('error' in checked) return checked.error;
+    if (checked.claims.aud !== CHANNEL_SCOPE) return 'wrong audience';
+    if (checked.claims.appid !== this.appId) return 'wrong app id';
+    return undefined;
+  }
+}

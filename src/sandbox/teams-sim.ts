@@ -35,14 +35,13 @@ export { TEAMS_SIM_USERS };
 import {
   CHANNEL_ISSUER,
   CHANNEL_SCOPE,
-  type Claims,
   jwkOf,
-  newSigningKey,
-  nowS,
   type SigningKey,
-  signJwt,
-  verifyJwt,
+  SimTokens,
+  type TokenOverrides,
 } from './teams-jwks.js';
+
+export type { TokenOverrides };
 
 export interface TeamsSimOptions {
   /** The bot's Microsoft App ID (the `aud` of inbound tokens); a random GUID by default. */
@@ -79,13 +78,6 @@ export interface TeamsSimDelivery {
   ms: number;
 }
 
-export interface TokenOverrides {
-  claims?: Claims;
-  /** Sign with another key (not in the JWKS) under the published kid: a bad signature. */
-  key?: SigningKey;
-  kid?: string;
-}
-
 export class TeamsSim extends LoopbackServer {
   readonly appId: string;
   readonly tenantId: string;
@@ -94,10 +86,8 @@ export class TeamsSim extends LoopbackServer {
   readonly state: TeamsSimState;
   readonly calls: TeamsSimCall[] = [];
   readonly deliveries: TeamsSimDelivery[] = [];
-  /** Signs activities sent to the bot (published in the JWKS). */
-  readonly channelKey = newSigningKey();
-  /** Signs the bot's outbound tokens (what Entra would issue). */
-  readonly loginKey = newSigningKey();
+  /** Signs activities to the bot (key published in the JWKS) and the bot's outbound tokens. */
+  readonly tokens: SimTokens;
   /** The bot's /api/messages. */
   botUrl?: string;
   private readonly maxMessageBytes: number;
@@ -107,6 +97,7 @@ export class TeamsSim extends LoopbackServer {
     this.appId = options.appId ?? randomUUID();
     this.tenantId = options.tenantId ?? '00000000-0000-4000-8000-0000000000aa';
     this.bot = { appId: this.appId, name: options.botName ?? 'Align Bot' };
+    this.tokens = new SimTokens(this.appId);
     this.auth = options.auth ?? true;
     this.maxMessageBytes = options.maxMessageBytes ?? 100_000;
     this.state = new TeamsSimState(options.enforceLimits ?? true, options.retryAfterOnLimit ?? false);
@@ -174,32 +165,16 @@ export class TeamsSim extends LoopbackServer {
 
   /** A token as Entra would issue it to the bot for the connector (aud = the channel scope, appid = the bot). */
   botToken(ttlS = 3600): string {
-    const now = nowS();
-    return signJwt(
-      {
-        aud: CHANNEL_SCOPE,
-        iss: `${this.url}/login/`,
-        appid: this.appId,
-        iat: now,
-        nbf: now,
-        exp: now + ttlS,
-      },
-      this.loginKey,
-    );
+    return this.tokens.botToken(`${this.url}/login/`, ttlS);
   }
 
   /** An inbound token for an activity, as the Bot Connector signs it; `overrides` make it wrong on purpose. */
   inboundToken(serviceUrl: string, overrides: TokenOverrides = {}): string {
-    const now = nowS();
-    const claims = {
-      serviceurl: serviceUrl,
-      nbf: now - 5,
-      exp: now + 3600,
-      iss: CHANNEL_ISSUER,
-      aud: this.appId,
-      ...overrides.claims,
-    };
-    return signJwt(claims, overrides.key ?? this.channelKey, overrides.kid ?? this.channelKey.kid);
+    return this.tokens.inboundToken(serviceUrl, overrides);
+  }
+
+  get channelKey(): SigningKey {
+    return this.tokens.channelKey;
   }
 
   // ── Teams → bot ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -317,7 +292,7 @@ export class TeamsSim extends LoopbackServer {
       });
     }
     if (req.method === 'GET' && url.pathname === '/v1/keys') {
-      return json(res, 200, { keys: [jwkOf(this.channelKey, ['msteams'])] });
+      return json(res, 200, { keys: [jwkOf(this.tokens.channelKey, ['msteams'])] });
     }
     const connector = /^(?:\/[a-z]+)?\/v3\/conversations(\/.*)?$/.exec(url.pathname);
     if (connector) return this.connector(req, connector[1] ?? '', raw, res);
@@ -327,7 +302,7 @@ export class TeamsSim extends LoopbackServer {
 
   private connector(req: IncomingMessage, rest: string, raw: string, res: ServerResponse): void {
     const method = req.method ?? 'GET';
-    const denied = this.auth ? this.checkBotToken(req.headers.authorization) : undefined;
+    const denied = this.auth ? this.tokens.checkBotToken(req.headers.authorization) : undefined;
     const body = raw ? parse(raw) : {};
     let result: ConnectorAnswer;
     if (denied)
@@ -361,17 +336,6 @@ export class TeamsSim extends LoopbackServer {
     });
     res.writeHead(result.status, { 'content-type': 'application/json; charset=utf-8', ...result.headers });
     res.end(JSON.stringify(result.body));
-  }
-
-  /** Why the bot's Bearer token is refused, or undefined when it is good. */
-  private checkBotToken(header: string | undefined): string | undefined {
-    const token = /^Bearer (\S+)$/.exec(header ?? '')?.[1];
-    if (!token) return 'missing token';
-    const checked = verifyJwt(token, this.loginKey);
-    if ('error' in checked) return checked.error;
-    if (checked.claims.aud !== CHANNEL_SCOPE) return 'wrong audience';
-    if (checked.claims.appid !== this.appId) return 'wrong app id';
-    return undefined;
   }
 
   private common(conversation: SimConversation, user: SimUser, conversationId: string) {
