@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryTeamsReferences } from '../src/chat/teams/references.js';
 import { newSigningKey, nowS } from '../src/sandbox/teams-jwks.js';
 import { TEAMS_SIM_CHANNEL, TEAMS_SIM_USERS } from '../src/sandbox/teams-sim.js';
 import { messageActivity } from '../src/sandbox/teams-sim-activities.js';
@@ -176,6 +177,29 @@ describe('tenants and identities', () => {
   });
 });
 
+describe('conversation references', () => {
+  it('every accepted activity refreshes its conversation’s reference; a 1:1 chat is also kept by user', async () => {
+    const references = new MemoryTeamsReferences();
+    const local = await startTeamsWorld({ references });
+    try {
+      await local.sim.mention({ text: 'status' });
+      expect(await references.conversation(`${TEAMS_SIM_CHANNEL};messageid=1`)).toMatchObject({
+        serviceUrl: local.sim.serviceUrl,
+        tenantId: local.sim.tenantId,
+        conversationId: TEAMS_SIM_CHANNEL,
+        conversationType: 'channel',
+        channelId: TEAMS_SIM_CHANNEL,
+        botId: `28:${local.sim.appId}`,
+      });
+      await local.sim.personal({ text: 'help', user: TEAMS_SIM_USERS.operator });
+      const chat = await references.personalChat(local.sim.tenantId, TEAMS_SIM_USERS.operator.aadObjectId);
+      expect(chat?.conversationType).toBe('personal');
+    } finally {
+      await local.stop();
+    }
+  });
+});
+
 describe('bad input', () => {
   const post = (body: string, contentType = 'application/json') =>
     request(world.botUrl, { method: 'POST', headers: { 'content-type': contentType }, body });
@@ -208,10 +232,16 @@ describe('sandbox mode (no app id)', () => {
       expect(answer.status).toBe(200);
       expect(sandbox.messages[0]?.text).toBe('help');
       expect(sandbox.sim.thread(TEAMS_SIM_CHANNEL, answer.activityId)).toHaveLength(1);
+      // Auth is off: an activity naming a service URL off this machine is refused, nothing is sent there.
+      const activity = { ...mentionActivity(), serviceUrl: 'http://203.0.113.7/amer/' };
+      const remote = await sandbox.sim.deliver(activity, { token: null });
+      expect(remote.status).toBe(403);
+      expect(sandbox.refusals).toEqual([expect.objectContaining({ reason: 'non-local-service-url' })]);
     } finally {
       await sandbox.stop();
     }
     const { createTeamsAdapter } = await import('../src/chat/teams/adapter.js');
+    expect(world.settings.sandbox).toBe(false);
     expect(() =>
       createTeamsAdapter({
         sandbox: false,

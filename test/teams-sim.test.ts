@@ -5,10 +5,18 @@
  * Action.Execute click round-trips through the real CloudAdapter to the handler, and the simulator records the
  * invoke response `{statusCode:200, type:'application/vnd.microsoft.card.adaptive', value}`.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTeamsAdapter } from '../src/chat/teams/adapter.js';
+import { TeamsChat } from '../src/chat/teams/client.js';
+import { createTeamsIngress } from '../src/chat/teams/ingress.js';
+import { messageResponse } from '../src/chat/teams/outgoing.js';
+import type { Conversation, MessageRef } from '../src/core/run.js';
+import { startTeamsSandbox } from '../src/sandbox/teams-sandbox.js';
 import { TEAMS_SIM_CHANNEL, TEAMS_SIM_GROUP_CHAT, TEAMS_SIM_USERS } from '../src/sandbox/teams-sim.js';
-import { startTeamsWorld, type TeamsWorld } from './helpers/teams.js';
+import { startTeamsWorld, type TeamsWorld, testCard, view } from './helpers/teams.js';
 
 let world: TeamsWorld;
 
@@ -302,5 +310,53 @@ describe('token service and control API', () => {
     const badUser = await control('POST', 'mention', { text: 'x', user: 'nobody' });
     expect(badUser.statusCode).toBe(400);
     await badUser.body.dump();
+  });
+});
+
+describe('the Teams sandbox (simulator + settings, JWT auth on)', () => {
+  it('a mention gets the root card, which a worker-side TeamsChat then edits and answers in its thread', async () => {
+    const sandbox = await startTeamsSandbox();
+    const adapter = createTeamsAdapter(sandbox.settings, { credentials: sandbox.credentials });
+    const roots: Array<{ address: string; ref: MessageRef }> = [];
+    const ingress = createTeamsIngress(
+      sandbox.settings,
+      {
+        onMessage: async (event) => ({
+          message: view(`Run for ${event.text} started`),
+          delivered: (ref) => void roots.push({ address: event.address, ref }),
+        }),
+        onInvoke: async () => messageResponse('ok'),
+      },
+      { render: testCard, adapter },
+    );
+    const server = createServer(ingress.listener);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const lines = sandbox.connect(
+        `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/messages`,
+      );
+      expect(lines.join('\n')).toContain('/_sim/mention');
+      const mention = await sandbox.sim.mention({ text: 'test acme' });
+      expect(mention.status).toBe(200);
+      expect(roots).toHaveLength(1);
+      const { address, ref } = roots[0]!;
+      const conversation: Conversation = { platform: 'teams', channel: ref.channel, workspace: address };
+      const chat = new TeamsChat({ adapter, render: testCard });
+      await chat.update(conversation, ref, view('Run for test acme: passed'));
+      const detail = await chat.post(conversation, view('detail'), ref);
+      expect(sandbox.sim.message(TEAMS_SIM_CHANNEL, ref.id)).toMatchObject({
+        text: 'Run for test acme: passed',
+        edits: 1,
+      });
+      expect(sandbox.sim.thread(TEAMS_SIM_CHANNEL, mention.activityId).map((m) => m.id)).toEqual([
+        ref.id,
+        detail.id,
+      ]);
+      expect(sandbox.sim.calls.every((c) => c.status < 300)).toBe(true);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sandbox.stop();
+    }
   });
 });

@@ -125,8 +125,15 @@ export function isAllowedServiceUrl(value: string, allowInsecure = false): boole
     return false;
   }
   if (url.username || url.password || url.search || url.hash) return false;
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  return url.protocol === 'https:' || (url.protocol === 'http:' && (allowInsecure || loopback));
+  return url.protocol === 'https:' || (url.protocol === 'http:' && (allowInsecure || isLoopbackUrl(value)));
+}
+
+export function isLoopbackUrl(value: string): boolean {
+  try {
+    return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(value).hostname);
+  } catch {
+    return false;
+  }
 }
 
 function check(value: string, pattern: RegExp, what: string): string {

@@ -20,7 +20,7 @@ import {
   userOf,
 } from './activity.js';
 import { type CredentialsFactory, createTeamsAdapter, type TeamsAdapter } from './adapter.js';
-import type { ConversationType } from './address.js';
+import { type ConversationType, isLoopbackUrl } from './address.js';
 import { backoffDelay, translateTeamsError } from './errors.js';
 import {
   type CardRenderer,
@@ -64,7 +64,11 @@ export interface TeamsInvokeEvent {
   tenantId: string;
 }
 
-export type RefusalReason = 'tenant-not-pinned' | 'no-entra-id' | 'unsupported-channel';
+export type RefusalReason =
+  | 'tenant-not-pinned'
+  | 'no-entra-id'
+  | 'unsupported-channel'
+  | 'non-local-service-url';
 
 export interface TeamsRefusal {
   reason: RefusalReason;
@@ -96,6 +100,13 @@ export interface TeamsIngress {
   listener: Express;
   adapter: TeamsAdapter;
 }
+
+const REFUSAL_TEXT: Record<RefusalReason, string> = {
+  'tenant-not-pinned': 'tenant not allowed',
+  'no-entra-id': 'no Entra object id',
+  'unsupported-channel': 'unsupported channel',
+  'non-local-service-url': 'the sandbox answers loopback service URLs only',
+};
 
 export const NO_ENTRA_ID_TEXT =
   'Align Bot takes commands only from signed-in members of your organization (no Microsoft Entra account was sent).';
@@ -135,9 +146,7 @@ export function createTeamsIngress(
     const refusal = refusalOf(activity, tenantId, pinned, settings.sandbox);
     if (refusal) {
       await turn.refuse(refusal);
-      return void res.status(403).json({
-        error: refusal.reason === 'tenant-not-pinned' ? 'tenant not allowed' : 'unsupported channel',
-      });
+      return void res.status(403).json({ error: REFUSAL_TEXT[refusal.reason] });
     }
     await options.references
       ?.remember(referenceOfActivity(activity), userOf(activity).aadObjectId)
@@ -272,6 +281,9 @@ function refusalOf(
     return { reason: 'tenant-not-pinned', ...(tenantId ? { tenantId } : {}), ...base };
   }
   if (!sandbox && activity.channelId !== 'msteams') return { reason: 'unsupported-channel', ...base };
+  // Auth is off in the sandbox: replies may only go to a local simulator or the Agents Playground, never to a
+  // service URL a stranger on the network put in an activity.
+  if (sandbox && !isLoopbackUrl(activity.serviceUrl)) return { reason: 'non-local-service-url', ...base };
   return undefined;
 }
 
