@@ -179,7 +179,11 @@ class Turn {
 
   async refuse(refusal: TeamsRefusal): Promise<void> {
     this.options.logger?.warn({ ...refusal, user: refusal.user.aadObjectId }, 'teams: activity refused');
-    await this.handlers.onRefused?.(refusal);
+    try {
+      await this.handlers.onRefused?.(refusal);
+    } catch (error) {
+      this.options.logger?.error({ err: error }, 'teams: refusal not audited');
+    }
   }
 
   private async message(ctx: TurnContext): Promise<void> {
@@ -307,8 +311,9 @@ function bodyErrors(
 ): void {
   if (res.headersSent) return next(error);
   if (error.type === 'entity.too.large') return void res.status(413).json({ error: 'activity too large' });
-  if (error.type === 'entity.parse.failed' || (error.status && error.status < 500)) {
-    return void res.status(400).json({ error: 'malformed JSON' });
+  if (error.type === 'entity.parse.failed') return void res.status(400).json({ error: 'malformed JSON' });
+  if (error.status && error.status >= 400 && error.status < 500) {
+    return void res.status(error.status).json({ error: 'bad request' });
   }
-  res.status(400).json({ error: 'bad request' });
+  res.status(500).json({ error: 'internal error' });
 }
