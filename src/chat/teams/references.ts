@@ -1,0 +1,115 @@
+/**
+ * Conversation references: what the last inbound activity of each conversation said about where to reach it
+ * (the service URL can change; Microsoft says always use the latest). Refreshed on every inbound activity, read
+ * by workers before a proactive post, and by user for 1:1 chats (private notes). Entries expire after a bounded
+ * TTL, so a conversation nobody used for months is forgotten.
+ */
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { baseConversationId, type ConversationType } from './address.js';
+
+export interface TeamsReference {
+  serviceUrl: string;
+  tenantId: string;
+  /** Base conversation id (no `;messageid=`). */
+  conversationId: string;
+  conversationType: ConversationType;
+  channelId?: string;
+  teamId?: string;
+  /** The bot's id in this conversation (`28:<app id>`). */
+  botId: string;
+  updatedAt: number;
+}
+
+export interface TeamsReferenceStore {
+  /** Records a conversation's reference; with `aadObjectId` in a 1:1 chat, also as that user's personal chat. */
+  remember(reference: TeamsReference, aadObjectId?: string): Promise<void>;
+  /** The latest reference of a conversation (threaded ids are looked up by their channel). */
+  conversation(conversationId: string): Promise<TeamsReference | undefined>;
+  /** The 1:1 chat of a user with the bot, if the user ever wrote to it. */
+  personalChat(tenantId: string, aadObjectId: string): Promise<TeamsReference | undefined>;
+}
+
+export const DEFAULT_REFERENCE_TTL_S = 90 * 86_400;
+const MAX_TTL_S = 400 * 86_400;
+
+export class RedisTeamsReferences implements TeamsReferenceStore {
+  private readonly ttlS: number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    ttlS = DEFAULT_REFERENCE_TTL_S,
+  ) {
+    this.ttlS = Math.min(Math.max(Math.floor(ttlS), 3600), MAX_TTL_S);
+  }
+
+  async remember(reference: TeamsReference, aadObjectId?: string): Promise<void> {
+    const value = JSON.stringify({
+      ...reference,
+      conversationId: baseConversationId(reference.conversationId),
+    });
+    const batch = this.redis
+      .multi()
+      .set(this.conversationKey(reference.conversationId), value, 'EX', this.ttlS);
+    if (aadObjectId && reference.conversationType === 'personal') {
+      batch.set(this.userKey(reference.tenantId, aadObjectId), value, 'EX', this.ttlS);
+    }
+    await batch.exec();
+  }
+
+  async conversation(conversationId: string): Promise<TeamsReference | undefined> {
+    return parseReference(await this.redis.get(this.conversationKey(conversationId)));
+  }
+
+  async personalChat(tenantId: string, aadObjectId: string): Promise<TeamsReference | undefined> {
+    return parseReference(await this.redis.get(this.userKey(tenantId, aadObjectId)));
+  }
+
+  private conversationKey(conversationId: string): string {
+    return `${this.prefix}:teams:ref:${digest(baseConversationId(conversationId))}`;
+  }
+
+  private userKey(tenantId: string, aadObjectId: string): string {
+    return `${this.prefix}:teams:user:${digest(`${tenantId.toLowerCase()}/${aadObjectId.toLowerCase()}`)}`;
+  }
+}
+
+/** The same in memory (sandbox, tests). */
+export class MemoryTeamsReferences implements TeamsReferenceStore {
+  readonly conversations = new Map<string, TeamsReference>();
+  readonly users = new Map<string, TeamsReference>();
+
+  async remember(reference: TeamsReference, aadObjectId?: string): Promise<void> {
+    const stored = { ...reference, conversationId: baseConversationId(reference.conversationId) };
+    this.conversations.set(stored.conversationId, stored);
+    if (aadObjectId && reference.conversationType === 'personal') {
+      this.users.set(`${reference.tenantId.toLowerCase()}/${aadObjectId.toLowerCase()}`, stored);
+    }
+  }
+
+  async conversation(conversationId: string): Promise<TeamsReference | undefined> {
+    return this.conversations.get(baseConversationId(conversationId));
+  }
+
+  async personalChat(tenantId: string, aadObjectId: string): Promise<TeamsReference | undefined> {
+    return this.users.get(`${tenantId.toLowerCase()}/${aadObjectId.toLowerCase()}`);
+  }
+}
+
+/** Conversation ids are long and full of `:;@`: keys use a digest of them. */
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 32);
+}
+
+function parseReference(raw: string | null): TeamsReference | undefined {
+  if (!raw) return undefined;
+  try {
+    const value = JSON.parse(raw) as TeamsReference;
+    return typeof value.serviceUrl === 'string' && typeof value.conversationId === 'string'
+      ? value
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
