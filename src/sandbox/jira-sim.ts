@@ -73,6 +73,14 @@ export class JiraSim extends LoopbackServer {
     return `http://${this.gatewayHost}:${this.port}`;
   }
 
+  /**
+   * ALIGN_BOT_ALLOWED_HOSTS entries that admit this simulator: plain HTTP on its port for the gateway and for
+   * `patterns` (the site host names served here).
+   */
+  allowedHosts(patterns: string[] = ['*.atlassian.net']): string[] {
+    return [...patterns, this.gatewayHost].map((pattern) => `${pattern}:${this.port}`);
+  }
+
   protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://jira');
     const hostname = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
