@@ -85,8 +85,9 @@ const CATALOGUE: Record<DiagnosisCode, Entry> = {
     cause:
       'DNS has no address for this host: the site name is mistyped, the site was deleted, or DNS is failing.',
     fix: [
-      'Check the spelling of the site URL (https://<site>.atlassian.net or https://<name>.jiraalign.com).',
+      'Check the spelling of the host named in the details: the site URL (https://<site>.atlassian.net or https://<name>.jiraalign.com), or the Jira API URL.',
       'Open the URL in a browser: if it does not load there either, the site name is wrong.',
+      'If the name is right but this network cannot resolve it (a proxy-only network, often for api.atlassian.com), let Align Bot through the proxy or run it where the name resolves.',
       'For Jira Data Center, the host needs a public DNS name that Jira Align can resolve.',
     ],
     source:

@@ -131,9 +131,15 @@ export async function startBot(options: {
   const env: Record<string, string> = {};
   const entries = options.connectors.map((c) => addHealthySite(jira, c, env).entry);
   const connectorsFile = writeConnectors(entries);
+  // The simulators' host:port entries, plus any a test adds.
+  const allowed = [
+    ...jira.allowedHosts(),
+    `*.jiraalign.com:${align.port}`,
+    options.env?.ALIGN_BOT_ALLOWED_HOSTS,
+  ];
   const allEnv = botEnv(options.prefix, slack, jira, connectorsFile, {
-    ALIGN_BOT_ALLOWED_HOSTS: [...jira.allowedHosts(), `*.jiraalign.com:${align.port}`].join(','),
     ...options.env,
+    ALIGN_BOT_ALLOWED_HOSTS: allowed.filter(Boolean).join(','),
   });
   const config = loadConfig(allEnv as NodeJS.ProcessEnv);
   // Always at trace level, so the leak check searches every line the bot could log.
