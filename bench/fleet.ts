@@ -120,6 +120,7 @@ function counting(http: HttpPort) {
 async function fleetTest(jira: JiraSim, specs: ConnectorSpec[], env: NodeJS.ProcessEnv) {
   const config = loadConfig({
     ALIGN_BOT_RESOLVE: `*.atlassian.net=127.0.0.1,${jira.gatewayHost}=127.0.0.1`,
+    ALIGN_BOT_ALLOWED_HOSTS: jira.allowedHosts().join(','),
     ALIGN_BOT_ATLASSIAN_API_URL: jira.gatewayUrl,
     LOG_LEVEL: 'silent',
   } as NodeJS.ProcessEnv);
@@ -279,6 +280,7 @@ async function startMemory(
       SLACK_API_URL: slack.apiUrl,
       ALIGN_BOT_CONNECTORS_FILE: connectorsFile,
       ALIGN_BOT_RESOLVE: `*.atlassian.net=127.0.0.1,${jira.gatewayHost}=127.0.0.1`,
+      ALIGN_BOT_ALLOWED_HOSTS: jira.allowedHosts().join(','),
       ALIGN_BOT_ATLASSIAN_API_URL: jira.gatewayUrl,
       ALIGN_BOT_ADMINS: 'UADMIN',
       ALIGN_BOT_REPORT_CONCURRENCY: String(CONCURRENCY),

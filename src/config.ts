@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_ALLOWED_HOSTS, parseResolveList } from './atlassian/egress.js';
+import { parseHostRule } from './atlassian/egress-hosts.js';
 import type { ReportSettings } from './queue/report-settings.js';
 import { DEFAULT_RETENTION_DAYS } from './store/history.js';
 import { type MasterKey, parseMasterKeys } from './store/vault.js';
@@ -87,6 +88,8 @@ const FIXES: Record<string, string> = {
   SLACK_BOT_TOKEN: 'copy the Bot User OAuth Token (xoxb-…) from your Slack app’s OAuth & Permissions page',
   SLACK_SIGNING_SECRET: 'copy the Signing Secret from your Slack app’s Basic Information page',
   SLACK_API_URL: 'leave it unset, or give the full URL of a Slack API simulator ending in /api/',
+  ALIGN_BOT_ALLOWED_HOSTS:
+    'use host patterns separated by commas, each with :port if it is not HTTPS on 443, e.g. jira.example.com,*.corp.example:8443',
   ALIGN_BOT_ALLOW_PRIVATE_EGRESS: 'use true or false',
   ALIGN_BOT_RESOLVE: 'use host=address pairs separated by commas, e.g. acme.atlassian.net=127.0.0.1',
   ALIGN_BOT_ATLASSIAN_API_URL: 'leave it unset (https://api.atlassian.com) or give a simulator’s URL',
@@ -173,6 +176,15 @@ function toConfig(e: z.infer<typeof schema>): Config {
     resolve = parseResolveList(e.ALIGN_BOT_RESOLVE);
   } catch (error) {
     problems.push(`ALIGN_BOT_RESOLVE: ${(error as Error).message} — ${FIXES.ALIGN_BOT_RESOLVE}`);
+  }
+  for (const entry of e.ALIGN_BOT_ALLOWED_HOSTS) {
+    try {
+      parseHostRule(entry);
+    } catch (error) {
+      problems.push(
+        `ALIGN_BOT_ALLOWED_HOSTS: ${(error as Error).message} — ${FIXES.ALIGN_BOT_ALLOWED_HOSTS}`,
+      );
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const slackApiUrl = e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`;

@@ -76,6 +76,7 @@ beforeAll(async () => {
     REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
     ALIGN_BOT_CONNECTORS_FILE: writeConnectors(entries.map((e) => e.entry)),
     ALIGN_BOT_RESOLVE: `*.atlassian.net=127.0.0.1,${jira.gatewayHost}=127.0.0.1`,
+    ALIGN_BOT_ALLOWED_HOSTS: jira.allowedHosts().join(','),
     ALIGN_BOT_ATLASSIAN_API_URL: jira.gatewayUrl,
     LOG_LEVEL: 'silent',
   };

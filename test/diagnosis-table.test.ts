@@ -71,7 +71,7 @@ const ROWS: Row[] = [
       const s = w.cloudSite('tbl-meta');
       Object.assign(s.site, { fault: 'renamed', renamedTo: 'http://169.254.169.254' });
       return w.run(s.args, {
-        ALIGN_BOT_ALLOWED_HOSTS: '*.corp.example,169.254.169.254',
+        ALIGN_BOT_ALLOWED_HOSTS: '169.254.169.254:80',
         ALIGN_BOT_ALLOW_PRIVATE_EGRESS: 'true',
       });
     },
@@ -89,21 +89,30 @@ const ROWS: Row[] = [
     check: 'reach',
     status: 'fail',
     how: 'the server presents a self-signed certificate',
-    run: () => w.run(['--jira', `https://${TLS_HOST}:${net.httpsPort}`]),
+    run: () =>
+      w.run(['--jira', `https://${TLS_HOST}:${net.httpsPort}`], {
+        ALIGN_BOT_ALLOWED_HOSTS: net.allowedHosts(),
+      }),
   },
   {
     code: 'TIMEOUT',
     check: 'reach',
     status: 'fail',
     how: 'the server accepts the connection and never answers (--timeout-ms 400)',
-    run: () => w.run(['--jira', `http://tbl-silent.atlassian.net:${net.silentPort}`, '--timeout-ms', '400']),
+    run: () =>
+      w.run(['--jira', `http://tbl-silent.atlassian.net:${net.silentPort}`, '--timeout-ms', '400'], {
+        ALIGN_BOT_ALLOWED_HOSTS: net.allowedHosts(),
+      }),
   },
   {
     code: 'CONNECTION_REFUSED',
     check: 'reach',
     status: 'fail',
     how: 'nothing listens on the port',
-    run: () => w.run(['--jira', `http://tbl-closed.atlassian.net:${net.closedPort}`]),
+    run: () =>
+      w.run(['--jira', `http://tbl-closed.atlassian.net:${net.closedPort}`], {
+        ALIGN_BOT_ALLOWED_HOSTS: net.allowedHosts(),
+      }),
   },
   {
     code: 'JIRA_SITE_NOT_FOUND',

@@ -63,6 +63,25 @@ const ADDRESSES: Array<[string, string[], 'private' | 'metadata' | 'never']> = [
   ['2002:a9fe:a9fe::1 (metadata through 6to4)', ['2002:a9fe:a9fe::1'], 'metadata'],
   ['::a9fe:a9fe (metadata, IPv4-compatible)', ['::a9fe:a9fe'], 'metadata'],
   ['64:ff9b::7f00:1 (loopback through NAT64)', ['64:ff9b::7f00:1'], 'private'],
+  // Issue 8, defect 6: metadata forms that private egress let through.
+  ['169.254.170.23 (EKS Pod Identity)', ['169.254.170.23'], 'metadata'],
+  ['169.254.170.20 (ECS, another agent address)', ['169.254.170.20'], 'metadata'],
+  ['169.254.0.23 (Tencent Cloud metadata)', ['169.254.0.23'], 'metadata'],
+  ['fd00:ec2::23 (EKS Pod Identity, IPv6)', ['fd00:ec2::23'], 'metadata'],
+  ['fd00:ec2::123 (AWS time service, IPv6)', ['fd00:ec2::123'], 'metadata'],
+  ['64:ff9b:1::a9fe:a9fe (metadata through a local-use NAT64 /96)', ['64:ff9b:1::a9fe:a9fe'], 'metadata'],
+  [
+    '64:ff9b:1:a9fe:a9:fe00:: (metadata through a local-use NAT64 /48)',
+    ['64:ff9b:1:a9fe:a9:fe00::'],
+    'metadata',
+  ],
+  ['::ffff:0:a9fe:a9fe (metadata, IPv4-translated)', ['::ffff:0:a9fe:a9fe'], 'metadata'],
+  ['100.100.100.200 (Alibaba Cloud metadata)', ['100.100.100.200'], 'metadata'],
+  ['64:ff9b::6464:64c8 (Alibaba metadata through NAT64)', ['64:ff9b::6464:64c8'], 'metadata'],
+  ['::ffff:100.100.100.200 (Alibaba metadata, IPv4-mapped)', ['::ffff:100.100.100.200'], 'metadata'],
+  ['fd20:ce::254 (Google Cloud metadata, IPv6)', ['fd20:ce::254'], 'metadata'],
+  ['fd00:c1::a9fe:a9fe (Oracle Cloud metadata, IPv6)', ['fd00:c1::a9fe:a9fe'], 'metadata'],
+  ['168.63.129.16 (Azure WireServer)', ['168.63.129.16'], 'metadata'],
 ];
 
 describe('EgressGuard.resolve', () => {
@@ -109,17 +128,19 @@ describe('EgressGuard.resolve', () => {
 
   it('address literals are checked like answers (including the decimal and hex forms)', async () => {
     const { lookup, calls } = table({});
-    const any = guard({ lookup, allowedHosts: ['*'], allowPrivate: true });
+    // Every host on port 80 and 8080: what is refused here is the address, not the port.
+    const anyHost = ['*', '*:80', '*:8080'];
+    const any = guard({ lookup, allowedHosts: anyHost, allowPrivate: true });
     for (const url of [
       'http://169.254.169.254/latest/meta-data',
       'http://2852039166/',
       'http://0xa9.0xfe.0xa9.0xfe/',
     ]) {
-      expect(await codeOf(any.resolve(url)), url).toBe('EGRESS_BLOCKED');
+      await expect(any.resolve(url), url).rejects.toThrow(/a cloud metadata address/);
     }
-    const strict = guard({ lookup, allowedHosts: ['*'] });
+    const strict = guard({ lookup, allowedHosts: anyHost });
     for (const url of ['http://127.0.0.1:8080/', 'http://[::1]/', 'http://10.0.0.1/', 'http://0177.0.0.1/']) {
-      expect(await codeOf(strict.resolve(url)), url).toBe('EGRESS_BLOCKED');
+      await expect(strict.resolve(url), url).rejects.toThrow(/private addresses are not allowed/);
     }
     expect(calls).toEqual([]);
   });
@@ -165,6 +186,11 @@ describe('GuardedHttpClient connects only to addresses the guard cleared', () =>
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
+  /** The guard of the section above, admitting plain HTTP on the local server's port. */
+  function local(options: Partial<EgressOptions> & Pick<EgressOptions, 'lookup'>) {
+    return guard({ allowedHosts: [...DEFAULT_ALLOWED_HOSTS, `*.atlassian.net:${port}`], ...options });
+  }
+
   async function send(g: EgressGuard, url: string) {
     const http = new GuardedHttpClient({ guard: g, defaultTimeoutMs: 3000 });
     try {
@@ -177,12 +203,12 @@ describe('GuardedHttpClient connects only to addresses the guard cleared', () =>
   it('a host resolving to 127.0.0.1: EGRESS_BLOCKED and the local server never sees a request', async () => {
     const before = hits;
     const { lookup } = table({ 'loop.atlassian.net': ['127.0.0.1'] });
-    expect(await codeOf(send(guard({ lookup }), `http://loop.atlassian.net:${port}/`))).toBe(
+    expect(await codeOf(send(local({ lookup }), `http://loop.atlassian.net:${port}/`))).toBe(
       'EGRESS_BLOCKED',
     );
     expect(hits).toBe(before);
     // With private egress allowed, the same request arrives.
-    const answer = await send(guard({ lookup, allowPrivate: true }), `http://loop.atlassian.net:${port}/`);
+    const answer = await send(local({ lookup, allowPrivate: true }), `http://loop.atlassian.net:${port}/`);
     expect(answer.status).toBe(200);
     expect(hits).toBe(before + 1);
   });
@@ -190,7 +216,7 @@ describe('GuardedHttpClient connects only to addresses the guard cleared', () =>
   it('a host outside the allow list: EGRESS_BLOCKED without a lookup', async () => {
     const { lookup, calls } = table({ 'localhost.example.com': ['127.0.0.1'] });
     expect(
-      await codeOf(send(guard({ lookup, allowPrivate: true }), `http://localhost.example.com:${port}/`)),
+      await codeOf(send(local({ lookup, allowPrivate: true }), `http://localhost.example.com:${port}/`)),
     ).toBe('EGRESS_BLOCKED');
     expect(calls).toEqual([]);
   });
@@ -199,7 +225,7 @@ describe('GuardedHttpClient connects only to addresses the guard cleared', () =>
     const before = hits;
     const { lookup, calls } = table({});
     const answer = await send(
-      guard({ lookup, resolve: { 'pinned.atlassian.net': '127.0.0.1' } }),
+      local({ lookup, resolve: { 'pinned.atlassian.net': '127.0.0.1' } }),
       `http://pinned.atlassian.net:${port}/`,
     );
     expect(answer.status).toBe(200);
@@ -216,7 +242,7 @@ describe('GuardedHttpClient connects only to addresses the guard cleared', () =>
       n += 1;
       return [{ address: n === 1 ? PUBLIC : '127.0.0.1', family: 4 }];
     };
-    const g = guard({ lookup });
+    const g = local({ lookup });
     const url = `http://rebind.atlassian.net:${port}/`;
     // The runbook's DNS check sees the public answer…
     expect(await g.resolve(url)).toEqual({ host: 'rebind.atlassian.net', addresses: [PUBLIC] });
@@ -234,7 +260,7 @@ describe('GuardedHttpClient connects only to addresses the guard cleared', () =>
       calls.push(host);
       return [{ address: answers[Math.min(calls.length - 1, 1)]!, family: 4 }];
     };
-    const answer = await send(guard({ lookup, allowPrivate: true }), `http://dialled.atlassian.net:${port}/`);
+    const answer = await send(local({ lookup, allowPrivate: true }), `http://dialled.atlassian.net:${port}/`);
     expect(answer.status).toBe(200);
     expect(hits).toBe(before + 1);
     expect(calls).toEqual(['dialled.atlassian.net']);
@@ -252,7 +278,7 @@ describe('redirects to a metadata address', () => {
           return true;
         }
         if (path === '/rest/api/2/myself') {
-          res.writeHead(301, { location: 'http://internal.atlassian.net/rest/api/2/myself' }).end();
+          res.writeHead(301, { location: 'https://internal.atlassian.net/rest/api/2/myself' }).end();
           return true;
         }
         if (path === '/rest/api/2/mypermissions' && site.host === 'acme.atlassian.net') {
@@ -279,11 +305,11 @@ describe('redirects to a metadata address', () => {
   function context(options: Partial<EgressOptions>) {
     const { lookup } = table({ 'internal.atlassian.net': ['10.1.2.3'] });
     const g = new EgressGuard({
-      allowedHosts: DEFAULT_ALLOWED_HOSTS,
       allowPrivate: false,
       resolve: { 'acme.atlassian.net': '127.0.0.1', 'other.atlassian.net': '127.0.0.1' },
       lookup,
       ...options,
+      allowedHosts: [...(options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS), ...jira.allowedHosts()],
     });
     const http = new GuardedHttpClient({ guard: g, defaultTimeoutMs: 3000 });
     const ctx: TestContext = {
@@ -303,7 +329,10 @@ describe('redirects to a metadata address', () => {
   const settings: Array<[string, Partial<EgressOptions>]> = [
     ['default settings', {}],
     ['private egress allowed', { allowPrivate: true }],
-    ['every host allowed and private egress allowed', { allowedHosts: ['*'], allowPrivate: true }],
+    [
+      'every host and port allowed and private egress allowed',
+      { allowedHosts: ['*', '*:80'], allowPrivate: true },
+    ],
   ];
 
   for (const [name, options] of settings) {

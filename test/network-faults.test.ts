@@ -32,6 +32,7 @@ afterAll(async () => {
 async function cli(args: string[], env: Record<string, string> = {}) {
   const full = {
     ALIGN_BOT_RESOLVE: '*.atlassian.net=127.0.0.1',
+    ALIGN_BOT_ALLOWED_HOSTS: servers.allowedHosts(),
     LOG_LEVEL: 'silent',
     ...env,
   };
@@ -62,7 +63,7 @@ describe('network faults through align-bot test', () => {
 
   it('the same server is fine once its certificate is trusted (so the failure above was TLS)', async () => {
     const guard = new EgressGuard({
-      allowedHosts: ['*.atlassian.net'],
+      allowedHosts: [`*.atlassian.net:${httpsPort}`],
       allowPrivate: false,
       resolve: { [TLS_HOST]: '127.0.0.1' },
     });
@@ -113,11 +114,11 @@ describe('network faults through align-bot test', () => {
 
   it('EGRESS_BLOCKED: an allowed address literal on loopback, unless private egress is allowed', async () => {
     const url = `http://127.0.0.1:${plainPort}`;
-    const blocked = await cli(['--jira', url], { ALIGN_BOT_ALLOWED_HOSTS: '127.0.0.1' });
+    const blocked = await cli(['--jira', url], { ALIGN_BOT_ALLOWED_HOSTS: `127.0.0.1:${plainPort}` });
     expect(blocked.code).toBe(1);
     expect(blocked.byId.get('dns')).toMatchObject({ status: 'fail', code: 'EGRESS_BLOCKED' });
     const allowed = await cli(['--jira', url], {
-      ALIGN_BOT_ALLOWED_HOSTS: '127.0.0.1',
+      ALIGN_BOT_ALLOWED_HOSTS: `127.0.0.1:${plainPort}`,
       ALIGN_BOT_ALLOW_PRIVATE_EGRESS: 'true',
     });
     expect(allowed.byId.get('dns')?.status).toBe('pass');

@@ -49,6 +49,7 @@ afterAll(async () => {
 function env(extra: Record<string, string> = {}): Record<string, string> {
   return {
     ALIGN_BOT_RESOLVE: `*.atlassian.net=127.0.0.1,${jira.gatewayHost}=127.0.0.1`,
+    ALIGN_BOT_ALLOWED_HOSTS: jira.allowedHosts().join(','),
     ALIGN_BOT_ATLASSIAN_API_URL: jira.gatewayUrl,
     LOG_LEVEL: 'silent',
     ...extra,

@@ -91,7 +91,11 @@ const rows: Array<{ name: string; argv: () => Promise<string[]> | string[]; expe
   },
   {
     name: 'nothing listens at the Jira Align address: ALIGN_UNREACHABLE',
-    argv: async () => ['--align', `http://al-refused.jiraalign.com:${await closedPort()}`],
+    argv: async () => {
+      const port = await closedPort();
+      w.allow(`al-refused.jiraalign.com:${port}`);
+      return ['--align', `http://al-refused.jiraalign.com:${port}`];
+    },
     expect: [
       { id: 'align-host', status: 'pass' },
       { id: 'align-reach', status: 'fail', code: 'ALIGN_UNREACHABLE', detail: /refused the connection/ },

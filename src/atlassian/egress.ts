@@ -8,13 +8,15 @@ import type { LookupAddress } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
 import { type EgressPort, type EgressVerdict, NetFailure } from '../core/ports.js';
+import { classify, normalize } from './egress-addresses.js';
+import { checkDestination, destinationOf, type HostRule, matchHost, parseHostRule } from './egress-hosts.js';
+
+export { matchHost } from './egress-hosts.js';
 
 export const DEFAULT_ALLOWED_HOSTS = ['*.atlassian.net', 'api.atlassian.com', '*.jiraalign.com'];
 
-/** Cloud metadata services: refused even when private egress is allowed. */
-const METADATA_ADDRESSES = new Set(['169.254.169.254', 'fd00:ec2::254', '100.100.100.200', '169.254.170.2']);
-
 export interface EgressOptions {
+  /** Host patterns, each optionally with `:port` (see egress-hosts.ts). */
   allowedHosts: string[];
   allowPrivate: boolean;
   /** Pinned resolutions, like curl --resolve: "host-pattern" → address. Trusted: they are configuration. */
@@ -23,39 +25,38 @@ export interface EgressOptions {
 }
 
 export class EgressGuard implements EgressPort {
-  private readonly patterns: string[];
+  private readonly rules: HostRule[];
   private readonly lookupAll: (host: string) => Promise<LookupAddress[]>;
 
   constructor(private readonly options: EgressOptions) {
-    this.patterns = options.allowedHosts.map((p) => p.trim().toLowerCase()).filter(Boolean);
+    this.rules = options.allowedHosts.filter((p) => p.trim()).map(parseHostRule);
     this.lookupAll = options.lookup ?? ((host) => dnsLookup(host, { all: true, verbatim: true }));
   }
 
+  /** The host, the scheme and the port: a pattern without a port admits HTTPS on 443 only. */
   checkHost(url: string): void {
-    const host = hostnameOf(url);
-    if (!this.hostAllowed(host)) {
-      throw new NetFailure(
-        'EGRESS_BLOCKED',
-        `${host} is not in the allowed hosts (${this.patterns.join(', ')}).`,
-      );
-    }
+    checkDestination(this.rules, destinationOf(url));
   }
 
   async resolve(url: string): Promise<EgressVerdict> {
     this.checkHost(url);
-    const host = hostnameOf(url);
+    const { host } = destinationOf(url);
     const addresses = await this.addressesOf(host);
     return { host, addresses: addresses.map((a) => a.address) };
   }
 
-  /** Checked addresses for a host name (what the HTTP client connects to). */
-  async addressesOf(host: string): Promise<LookupAddress[]> {
+  /**
+   * Checked addresses for a host name or address literal (what the HTTP client connects to). Pinned addresses are
+   * configuration and may be private, but never a cloud metadata address.
+   */
+  async addressesOf(hostname: string): Promise<LookupAddress[]> {
+    const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
     const pinned = this.pinned(host);
-    if (pinned) return [{ address: pinned, family: ipaddr.parse(pinned).kind() === 'ipv6' ? 6 : 4 }];
-    const literal = ipLiteral(host);
-    const found = literal
-      ? [{ address: literal, family: ipaddr.parse(literal).kind() === 'ipv6' ? 6 : 4 }]
-      : await this.dns(host);
+    if (pinned) {
+      if (classify(pinned).kind === 'metadata') this.refuse(host, pinned);
+      return [{ address: pinned, family: familyOf(pinned) }];
+    }
+    const found = ipaddr.isValid(host) ? [{ address: host, family: familyOf(host) }] : await this.dns(host);
     for (const { address } of found) this.checkAddress(host, address);
     return found;
   }
@@ -73,30 +74,21 @@ export class EgressGuard implements EgressPort {
   }
 
   private checkAddress(host: string, address: string): void {
-    // NAT64, 6to4 and IPv4-compatible addresses reach the IPv4 address inside them: judge that one.
-    const inner = embeddedIPv4(address);
-    if (inner) return this.checkAddress(host, inner);
-    const range = rangeOf(address);
-    const normalized = normalize(address);
-    if (METADATA_ADDRESSES.has(normalized)) {
-      throw new NetFailure('EGRESS_BLOCKED', `${host} resolves to ${normalized}, a cloud metadata address.`);
-    }
-    if (range === 'unicast') return;
-    if (
-      range === 'unspecified' ||
-      range === 'multicast' ||
-      range === 'broadcast' ||
-      !this.options.allowPrivate
-    ) {
-      throw new NetFailure(
-        'EGRESS_BLOCKED',
-        `${host} resolves to ${normalized} (${range}); private addresses are not allowed.`,
-      );
-    }
+    const { kind } = classify(address);
+    if (kind === 'public' || (kind === 'private' && this.options.allowPrivate)) return;
+    this.refuse(host, address);
   }
 
-  private hostAllowed(host: string): boolean {
-    return this.patterns.some((pattern) => matchHost(pattern, host));
+  private refuse(host: string, address: string): never {
+    const shown = normalize(address);
+    const { kind, range } = classify(address);
+    if (kind === 'metadata') {
+      throw new NetFailure('EGRESS_BLOCKED', `${host} resolves to ${shown}, a cloud metadata address.`);
+    }
+    throw new NetFailure(
+      'EGRESS_BLOCKED',
+      `${host} resolves to ${shown} (${range}); private addresses are not allowed.`,
+    );
   }
 
   private pinned(host: string): string | undefined {
@@ -107,48 +99,8 @@ export class EgressGuard implements EgressPort {
   }
 }
 
-export function matchHost(pattern: string, host: string): boolean {
-  const h = host.toLowerCase().replace(/\.$/, '');
-  if (pattern === '*') return true;
-  if (pattern.startsWith('*.')) return h.endsWith(pattern.slice(1)) && h.length > pattern.length - 1;
-  return h === pattern;
-}
-
-function hostnameOf(url: string): string {
-  try {
-    return new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  } catch {
-    throw new NetFailure('EGRESS_BLOCKED', 'Not a valid URL.');
-  }
-}
-
-function ipLiteral(host: string): string | undefined {
-  return ipaddr.isValid(host) ? host : undefined;
-}
-
-function normalize(address: string): string {
-  const parsed = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
-    return (parsed as ipaddr.IPv6).toIPv4Address().toString();
-  }
-  return parsed.toString();
-}
-
-/** The IPv4 address carried by a NAT64 (64:ff9b::/96), 6to4 (2002::/16) or IPv4-compatible (::/96) address. */
-export function embeddedIPv4(address: string): string | undefined {
-  const parsed = ipaddr.parse(address);
-  if (parsed.kind() !== 'ipv6') return undefined;
-  const p = (parsed as ipaddr.IPv6).parts;
-  const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-  const zeros = (from: number, to: number) => p.slice(from, to).every((x) => x === 0);
-  if (p[0] === 0x64 && p[1] === 0xff9b && zeros(2, 6)) return v4(p[6]!, p[7]!);
-  if (p[0] === 0x2002) return v4(p[1]!, p[2]!);
-  if (zeros(0, 6) && (p[6] !== 0 || p[7]! > 1)) return v4(p[6]!, p[7]!);
-  return undefined;
-}
-
-function rangeOf(address: string): string {
-  return ipaddr.process(address).range();
+function familyOf(address: string): number {
+  return ipaddr.parse(address).kind() === 'ipv6' ? 6 : 4;
 }
 
 /** Parses "host=addr,*.example.net=127.0.0.1" (ALIGN_BOT_RESOLVE). */

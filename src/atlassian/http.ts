@@ -5,7 +5,8 @@
  */
 import type { LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { Agent, request } from 'undici';
+import ipaddr from 'ipaddr.js';
+import { Agent, buildConnector, request } from 'undici';
 import type { Credential, HttpAnswer, HttpPort, HttpRequest } from '../core/ports.js';
 import { NetFailure } from '../core/ports.js';
 import type { EgressGuard } from './egress.js';
@@ -28,11 +29,12 @@ export class GuardedHttpClient implements HttpPort {
   private readonly agent: Agent;
 
   constructor(private readonly options: HttpClientOptions) {
+    const connector = buildConnector({ lookup: this.lookup, ...(options.ca ? { ca: options.ca } : {}) });
     this.agent = new Agent({
       connections: options.connectionsPerHost ?? 8,
       pipelining: 1,
       keepAliveTimeout: 10_000,
-      connect: { lookup: this.lookup, ...(options.ca ? { ca: options.ca } : {}) },
+      connect: (opts, callback) => this.dial(connector, opts, callback),
     });
   }
 
@@ -65,6 +67,31 @@ export class GuardedHttpClient implements HttpPort {
 
   async close(): Promise<void> {
     await this.agent.close();
+  }
+
+  /**
+   * Every connection passes here: the scheme and port are checked again, and an address literal (which net.connect
+   * dials without calling `lookup`) is checked like a resolved address.
+   */
+  private dial(
+    connector: buildConnector.connector,
+    opts: buildConnector.Options,
+    callback: buildConnector.Callback,
+  ): void {
+    const host = opts.hostname.replace(/^\[|\]$/g, '');
+    const literal = ipaddr.isValid(host);
+    const shown = literal && host.includes(':') ? `[${host}]` : host;
+    let checked: Promise<unknown>;
+    try {
+      this.options.guard.checkHost(`${opts.protocol}//${shown}${opts.port ? `:${opts.port}` : ''}/`);
+      checked = literal ? this.options.guard.addressesOf(host) : Promise.resolve();
+    } catch (error) {
+      checked = Promise.reject(error);
+    }
+    checked.then(
+      () => connector(opts, callback),
+      (error: Error) => callback(error, null),
+    );
   }
 
   /** net.connect's lookup: resolve through the guard so only checked addresses are dialled. */

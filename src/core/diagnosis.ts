@@ -75,10 +75,10 @@ const CATALOGUE: Record<DiagnosisCode, Entry> = {
     title: 'Outbound request refused by the egress guard',
     side: 'bot',
     cause:
-      'The address is outside the allowed host patterns, or it resolves to a loopback, private, link-local or cloud metadata address. Align Bot refuses such requests so a chat command cannot probe the internal network.',
+      'The address is outside the allowed host patterns, uses a port or plain HTTP that its pattern does not allow (Atlassian Cloud and Jira Align: HTTPS on 443 only), or it resolves to a loopback, private, link-local or cloud metadata address. Align Bot refuses such requests so a chat command cannot probe the internal network.',
     fix: [
       'Check the URL for typos: Jira Cloud sites end in .atlassian.net, Jira Align sites in .jiraalign.com.',
-      'For a Jira Data Center host, add it to ALIGN_BOT_ALLOWED_HOSTS (for example jira.example.com).',
+      'For a Jira Data Center host, add it to ALIGN_BOT_ALLOWED_HOSTS (for example jira.example.com), with its port if it is not HTTPS on 443 (jira.example.com:8443).',
       'Only for a lab or sandbox: set ALIGN_BOT_ALLOW_PRIVATE_EGRESS=true to allow private addresses.',
     ],
     source: 'DESIGN.md §7 (egress guard)',
@@ -89,8 +89,9 @@ const CATALOGUE: Record<DiagnosisCode, Entry> = {
     cause:
       'DNS has no address for this host: the site name is mistyped, the site was deleted, or DNS is failing.',
     fix: [
-      'Check the spelling of the site URL (https://<site>.atlassian.net or https://<name>.jiraalign.com).',
+      'Check the spelling of the host named in the details: the site URL (https://<site>.atlassian.net or https://<name>.jiraalign.com), or the Jira API URL.',
       'Open the URL in a browser: if it does not load there either, the site name is wrong.',
+      'If the name is right but this network cannot resolve it (a proxy-only network, often for api.atlassian.com), let Align Bot through the proxy or run it where the name resolves.',
       'For Jira Data Center, the host needs a public DNS name that Jira Align can resolve.',
     ],
     source:

@@ -35,6 +35,9 @@ const PAGE_UNAVAILABLE =
   '<!DOCTYPE html><html><head><title>Atlassian Cloud Notifications - Page Unavailable</title></head><body><h1>Page unavailable</h1></body></html>';
 const LOGIN_PAGE =
   '<!DOCTYPE html><html><head><title>Log in - Jira</title></head><body><form id="login-form" action="/login.jsp"></form></body></html>';
+/** What a corporate web proxy answers for a host or path its policy blocks. */
+const PROXY_BLOCKED =
+  '<!DOCTYPE html><html><head><title>Access Denied</title></head><body><h1>Access Denied</h1><p>The requested URL is blocked by your organization’s web proxy policy.</p></body></html>';
 const IP_REJECTED = {
   errorMessages: [
     'The IP address has been rejected because it is not on the allowed list. See your admin for more information.',
@@ -42,9 +45,13 @@ const IP_REJECTED = {
   errors: {},
 };
 
+/** The gateway behind a proxy that blocks it with a 403 page, or drops the connection. */
+export type GatewayFault = 'blocked' | 'reset';
+
 export class JiraSim extends LoopbackServer {
   readonly sites = new Map<string, JiraSite>();
   gatewayHost = 'api.atlassian.com';
+  gatewayFault: GatewayFault | undefined;
   private readonly routes: JiraRoute[] = [];
 
   /** Every simulator has the OAuth 1.0a provider; `routes` come after it. */
@@ -73,10 +80,19 @@ export class JiraSim extends LoopbackServer {
     return `http://${this.gatewayHost}:${this.port}`;
   }
 
+  /**
+   * ALIGN_BOT_ALLOWED_HOSTS entries that admit this simulator: plain HTTP on its port for the gateway and for
+   * `patterns` (the site host names served here).
+   */
+  allowedHosts(patterns: string[] = ['*.atlassian.net']): string[] {
+    return [...patterns, this.gatewayHost].map((pattern) => `${pattern}:${this.port}`);
+  }
+
   protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://jira');
     const hostname = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     const body = await readBody(req);
+    if (hostname === this.gatewayHost && this.gatewayFault) return blocked(req, res, this.gatewayFault);
     const target = this.locate(hostname, url.pathname);
     if (!target) return send(res, 404, PAGE_UNAVAILABLE, 'text/html;charset=UTF-8');
     const { site, path, viaGateway } = target;
@@ -120,6 +136,11 @@ export class JiraSim extends LoopbackServer {
     const { site, res, path } = r;
     const rest = path.startsWith('/rest/');
     switch (site.fault) {
+      case 'edge-blocked':
+      case 'edge-reset':
+        if (!path.startsWith('/_edge/')) return false;
+        blocked(r.req, res, site.fault === 'edge-blocked' ? 'blocked' : 'reset');
+        return true;
       case 'renamed':
         res
           .writeHead(301, {
@@ -166,6 +187,15 @@ export class JiraSim extends LoopbackServer {
         return false;
     }
   }
+}
+
+function blocked(req: IncomingMessage, res: ServerResponse, how: GatewayFault): void {
+  if (how === 'reset') {
+    req.socket.destroy();
+    return;
+  }
+  res.setHeader('via', '1.1 proxy.corp.example');
+  send(res, 403, PROXY_BLOCKED, 'text/html;charset=UTF-8');
 }
 
 function authenticate(req: IncomingMessage, site: JiraSite, viaGateway: boolean): AuthResult {

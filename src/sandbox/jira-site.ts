@@ -16,6 +16,10 @@ export const JIRA_FAULTS = [
   'renamed',
   'not-found',
   'clock-skew',
+  /** A corporate proxy refuses `/_edge/…` (tenant info) with its own 403 page; the rest passes. */
+  'edge-blocked',
+  /** The connection is dropped on `/_edge/…` (tenant info): a network failure on that path only. */
+  'edge-reset',
 ] as const;
 export type JiraFault = (typeof JIRA_FAULTS)[number];
 

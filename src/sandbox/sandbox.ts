@@ -80,6 +80,8 @@ export async function startSandbox(base: Config, dataDir = resolve('.data/sandbo
     connectorsFile,
     egress: {
       ...base.egress,
+      // The simulators serve plain HTTP on their own ports: admitted only as host:port entries.
+      allowedHosts: [...base.egress.allowedHosts, ...jira.allowedHosts(), `*.jiraalign.com:${align.port}`],
       resolve: {
         ...base.egress.resolve,
         '*.atlassian.net': '127.0.0.1',

@@ -96,6 +96,7 @@ export function botEnv(
     SLACK_API_URL: slack.apiUrl,
     ALIGN_BOT_CONNECTORS_FILE: connectorsFile,
     ALIGN_BOT_RESOLVE: `*.atlassian.net=127.0.0.1,${jira.gatewayHost}=127.0.0.1,*.jiraalign.com=127.0.0.1`,
+    ALIGN_BOT_ALLOWED_HOSTS: jira.allowedHosts().join(','),
     ALIGN_BOT_ATLASSIAN_API_URL: jira.gatewayUrl,
     ALIGN_BOT_ADMINS: ADMIN,
     ALIGN_BOT_OPERATORS: OPERATOR,
@@ -133,7 +134,16 @@ export async function startBot(options: {
   const env: Record<string, string> = {};
   const entries = options.connectors.map((c) => addHealthySite(jira, c, env).entry);
   const connectorsFile = writeConnectors(entries);
-  const allEnv = botEnv(options.prefix, slack, jira, connectorsFile, options.env);
+  // The simulators' host:port entries, plus any a test adds.
+  const allowed = [
+    ...jira.allowedHosts(),
+    `*.jiraalign.com:${align.port}`,
+    options.env?.ALIGN_BOT_ALLOWED_HOSTS,
+  ];
+  const allEnv = botEnv(options.prefix, slack, jira, connectorsFile, {
+    ...options.env,
+    ALIGN_BOT_ALLOWED_HOSTS: allowed.filter(Boolean).join(','),
+  });
   const config = loadConfig(allEnv as NodeJS.ProcessEnv);
   // Always at trace level, so the leak check searches every line the bot could log.
   const logger = createLogger('trace', {

@@ -27,7 +27,7 @@ export class CliWorld {
   readonly outputs: string[] = [];
   readonly secrets: string[] = [];
   private readonly env: Record<string, string>;
-  private readonly config: Config;
+  private config: Config;
   private readonly dir = mkdtempSync(join(tmpdir(), 'align-bot-cli-'));
 
   private constructor(
@@ -36,7 +36,11 @@ export class CliWorld {
   ) {
     this.env = {
       ALIGN_BOT_RESOLVE: `*.atlassian.net=127.0.0.1,*.jiraalign.com=127.0.0.1,*.${DC_DOMAIN}=127.0.0.1,${jira.gatewayHost}=127.0.0.1`,
-      ALIGN_BOT_ALLOWED_HOSTS: `*.${DC_DOMAIN}`,
+      ALIGN_BOT_ALLOWED_HOSTS: [
+        `*.${DC_DOMAIN}`,
+        ...jira.allowedHosts(['*.atlassian.net', `*.${DC_DOMAIN}`]),
+        `*.jiraalign.com:${align.port}`,
+      ].join(','),
       ALIGN_BOT_ATLASSIAN_API_URL: jira.gatewayUrl,
       LOG_LEVEL: 'silent',
     };
@@ -49,6 +53,12 @@ export class CliWorld {
 
   async stop(): Promise<void> {
     await Promise.all([this.jira.stop(), this.align.stop()]);
+  }
+
+  /** Adds ALIGN_BOT_ALLOWED_HOSTS entries (say `host:port` of a fault server) for every later run. */
+  allow(...entries: string[]): void {
+    this.env.ALIGN_BOT_ALLOWED_HOSTS = [this.env.ALIGN_BOT_ALLOWED_HOSTS, ...entries].join(',');
+    this.config = loadConfig(this.env as NodeJS.ProcessEnv);
   }
 
   /** Puts a secret into the CLI's environment and remembers it for the leak check; returns the variable. */
@@ -132,11 +142,17 @@ export class CliWorld {
     };
   }
 
-  /** `align-bot test <argv> --json`; `env` adds to (or overrides) the world's environment for this run only. */
+  /**
+   * `align-bot test <argv> --json`; `env` adds to (or overrides) the world's environment for this run only, except
+   * ALIGN_BOT_ALLOWED_HOSTS, whose entries are added to the world's.
+   */
   async run(argv: string[], env: Record<string, string> = {}): Promise<CliRun> {
     const out: string[] = [];
     const err: string[] = [];
     const all = { ...this.env, ...env };
+    if (env.ALIGN_BOT_ALLOWED_HOSTS) {
+      all.ALIGN_BOT_ALLOWED_HOSTS = `${this.env.ALIGN_BOT_ALLOWED_HOSTS},${env.ALIGN_BOT_ALLOWED_HOSTS}`;
+    }
     let code: number;
     try {
       const config = Object.keys(env).length > 0 ? loadConfig(all as NodeJS.ProcessEnv) : this.config;

@@ -45,6 +45,8 @@ export interface FaultServers {
   silentPort: number;
   plainPort: number;
   closedPort: number;
+  /** ALIGN_BOT_ALLOWED_HOSTS entries admitting `pattern` on each of these ports (none is HTTPS on 443). */
+  allowedHosts(pattern?: string): string;
   stop(): Promise<void>;
 }
 
@@ -64,12 +66,19 @@ export async function startFaultServers(tlsHost: string): Promise<FaultServers> 
   const plain = createHttpServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end(RUNNING);
   });
-  return {
-    tls,
+  const ports = {
     httpsPort: await listen(https),
     silentPort: await listen(silent),
     plainPort: await listen(plain),
     closedPort: await freePort(),
+  };
+  return {
+    tls,
+    ...ports,
+    allowedHosts: (pattern = '*.atlassian.net') =>
+      Object.values(ports)
+        .map((port) => `${pattern}:${port}`)
+        .join(','),
     async stop() {
       for (const socket of sockets) socket.destroy();
       https.closeAllConnections();

@@ -25,6 +25,8 @@ export interface CheckDef<C> {
   title: string;
   /** Checks that must have passed (or warned) first; otherwise this one is skipped. */
   after?: string[];
+  /** Of `after`, those whose skip does not stop this one: a probe that could not tell is no failure. */
+  mayFollowSkipped?: string[];
   /** When set and it returns a reason, the check is skipped with that reason. */
   skipIf?: (ctx: C) => string | undefined;
   run(ctx: C): Promise<CheckOutcome>;
@@ -75,7 +77,9 @@ async function outcomeOf<C extends CheckContextBase>(
 ): Promise<CheckOutcome> {
   const blocker = check.after
     ?.map((id) => prior.get(id))
-    .find((r) => !r || r.status === 'fail' || r.status === 'skip');
+    .find(
+      (r) => !r || r.status === 'fail' || (r.status === 'skip' && !check.mayFollowSkipped?.includes(r.id)),
+    );
   if (blocker) return skip(`Skipped: “${blocker.title}” did not pass.`);
   const reason = check.skipIf?.(ctx);
   if (reason) return skip(reason);

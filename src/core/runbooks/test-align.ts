@@ -114,6 +114,14 @@ export const alignReachCheck: Check = alignCheck({
         `${hostOf(answer.url)} answered 404 to /rest/align/api/2/Users: no Jira Align REST API 2.0 at this URL.`,
       );
     }
+    // Without a token Jira Align answers 401. A refusal page that is not Cloudflare's comes from something in
+    // between; taken for Align's answer it would later read as a token without rights.
+    if ((answer.status === 403 || answer.status === 407) && looksLikeHtml(answer)) {
+      return fail(
+        'ALIGN_UNREACHABLE',
+        `${hostOf(answer.url)} answered ${answer.status} with an HTML page that is not Jira Align’s: a proxy or firewall between Align Bot and Jira Align refuses the request.`,
+      );
+    }
     return pass(`REST API 2.0 answered (${answer.status} without a token) in ${answer.ms} ms.`);
   },
 });

@@ -2,24 +2,13 @@
  * The Jira checks of the test runbook (reference/atlassian.md §1.7): network, site, credentials, rights, project.
  */
 import type { HttpAnswer } from '../ports.js';
-import { type CheckDef, type CheckOutcome, fail, pass, skip, warn } from './checks.js';
-import {
-  classifyJiraAnswer,
-  errorMessages,
-  excerpt,
-  header,
-  hostOf,
-  looksLikeHtml,
-  parseJson,
-} from './jira-answers.js';
-import {
-  apiUrl,
-  callJira,
-  jiraCredential,
-  noCredentialReason,
-  siteUrl,
-  type TestContext,
-} from './test-context.js';
+import { type CheckDef, fail, pass, skip, warn } from './checks.js';
+import { describeAccount, type Myself, roleNames } from './jira-account.js';
+import { classifyJiraAnswer, errorMessages, excerpt, hostOf, parseJson } from './jira-answers.js';
+import { withNote } from './probes.js';
+import { callJira, jiraCredential, noCredentialReason, siteUrl, type TestContext } from './test-context.js';
+import { scopedTokenProbe } from './test-gateway.js';
+import { crossHostRedirect, movedSiteFacts, tenantCheck } from './test-tenant.js';
 
 type Check = CheckDef<TestContext>;
 
@@ -84,32 +73,6 @@ export const clockCheck: Check = {
   },
 };
 
-export const tenantCheck: Check = {
-  id: 'tenant',
-  title: 'Jira Cloud site exists',
-  after: ['reach'],
-  skipIf: (ctx) => (ctx.target.spec.jira.kind === 'cloud' ? undefined : 'Data Center has no cloud id.'),
-  async run(ctx) {
-    let answer = await callJira(ctx, { path: '_edge/tenant_info', base: siteUrl(ctx) });
-    const redirect = crossHostRedirect(answer);
-    const moved = redirect ? movedSiteFacts(ctx, redirect) : undefined;
-    if (moved) answer = await callJira(ctx, { path: '_edge/tenant_info', base: moved.siteUrl as string });
-    const cloudId = answer.status === 200 ? parseJson<{ cloudId?: string }>(answer)?.cloudId : undefined;
-    if (cloudId && redirect) {
-      return warn(
-        'JIRA_SITE_RENAMED',
-        `${siteUrl(ctx)} redirects to ${redirect.origin}; the remaining checks use ${redirect.origin}. Cloud id ${cloudId}.`,
-        { ...moved, cloudId },
-      );
-    }
-    if (cloudId) return pass(`Cloud id ${cloudId}.`, { cloudId });
-    return fail(
-      'JIRA_SITE_NOT_FOUND',
-      `${hostOf(answer.url)}/_edge/tenant_info answered ${answer.status}${looksLikeHtml(answer) ? ' with an HTML page' : ''} and no cloud id.`,
-    );
-  },
-};
-
 export const serverInfoCheck: Check = {
   id: 'server',
   title: 'Jira server info',
@@ -160,95 +123,38 @@ function sameSite(baseUrl: string, configured: URL): boolean | undefined {
   }
 }
 
-function crossHostRedirect(answer: HttpAnswer): URL | undefined {
-  const location = header(answer, 'location');
-  if (answer.status < 300 || answer.status >= 400 || !location) return undefined;
-  return new URL(location, answer.url);
-}
-
-/** A renamed site redirects: the remaining checks go to the new address. */
-function movedSiteFacts(ctx: TestContext, target: URL): Record<string, unknown> {
-  const facts: Record<string, unknown> = { siteUrl: target.origin };
-  if (!ctx.target.spec.jira.apiUrl && !ctx.facts.apiUrl) facts.apiUrl = target.origin;
-  return facts;
-}
-
 export const authCheck: Check = {
   id: 'auth',
   title: 'Service account credentials work',
   // A site that does not exist answers 404 to myself too: that is JIRA_SITE_NOT_FOUND, not a rejected token.
+  // Tenant info that could not be read (skipped) does not stop this check: the credential is tested anyway.
   after: ['reach', 'tenant'],
+  mayFollowSkipped: ['tenant'],
   skipIf: noCredentialReason,
   async run(ctx) {
     const auth = jiraCredential(ctx)!;
     const answer = await callJira(ctx, { path: 'rest/api/2/myself?expand=groups,applicationRoles', auth });
+    let note: string | undefined;
     if (answer.status === 401 && ctx.target.spec.jira.kind === 'cloud') {
-      const scoped = await scopedTokenOutcome(ctx);
-      if (scoped) return scoped;
+      const scoped = await scopedTokenProbe(ctx);
+      if ('outcome' in scoped) return scoped.outcome;
+      note = scoped.note;
     }
     const classified = classifyJiraAnswer(answer, true);
-    if (classified) return fail(classified.code, classified.detail);
+    if (classified) return fail(classified.code, withNote(classified.detail, note));
     const me = answer.status === 200 ? parseJson<Myself>(answer) : undefined;
     if (!me)
       return fail(
         'JIRA_AUTH_REJECTED',
-        `myself answered ${answer.status}: ${excerpt(errorMessages(answer))}`,
+        withNote(`myself answered ${answer.status}: ${excerpt(errorMessages(answer))}`, note),
       );
     return pass(describeAccount(me, ctx.target.spec.email), {
       accountId: me.accountId ?? me.key ?? me.name,
-      applicationRoles: (me.applicationRoles?.items ?? []).map((r) => r.name ?? r.key ?? '?'),
+      applicationRoles: roleNames(me),
       groups: (me.groups?.items ?? []).map((g) => g.name ?? '?'),
     });
   },
 };
-
-interface Myself {
-  accountId?: string;
-  key?: string;
-  name?: string;
-  accountType?: string;
-  appType?: string;
-  displayName?: string;
-  emailAddress?: string | null;
-  active?: boolean;
-  applicationRoles?: { size?: number; items?: Array<{ key?: string; name?: string }> };
-  groups?: { size?: number; items?: Array<{ name?: string }> };
-}
-
-function describeAccount(me: Myself, configuredEmail?: string): string {
-  const kind =
-    me.accountType === 'app' && me.appType === 'service' ? 'service account' : (me.accountType ?? 'user');
-  const who = `${me.displayName ?? me.name ?? 'unknown'}${me.emailAddress ? ` <${me.emailAddress}>` : ''}`;
-  const mismatch =
-    configuredEmail && me.emailAddress && me.emailAddress.toLowerCase() !== configuredEmail.toLowerCase()
-      ? ` Note: that is not ${configuredEmail}.`
-      : '';
-  return `Authenticated as ${who}, ${kind}.${mismatch}`;
-}
-
-/** A 401 on the site URL may be a scoped token: those only work through the gateway. */
-async function scopedTokenOutcome(ctx: TestContext): Promise<CheckOutcome | undefined> {
-  const cloudId = ctx.facts.cloudId as string | undefined;
-  if (!cloudId || ctx.facts.apiUrl) return undefined;
-  const gateway = `${ctx.gatewayUrl.replace(/\/+$/, '')}/ex/jira/${cloudId}`;
-  if (apiUrl(ctx).startsWith(gateway)) return undefined;
-  const answer = await callJira(ctx, {
-    path: 'rest/api/2/myself?expand=groups,applicationRoles',
-    base: gateway,
-    auth: jiraCredential(ctx)!,
-  });
-  if (answer.status !== 200 || !parseJson<Myself>(answer)) return undefined;
-  const me = parseJson<Myself>(answer)!;
-  return fail(
-    'JIRA_SCOPED_TOKEN_WRONG_URL',
-    `The token answers 401 on ${siteUrl(ctx)} but works on ${gateway} (${describeAccount(me).replace(/\.$/, '')}). Set Jira Align’s “Jira API URL” to ${gateway}.`,
-    {
-      apiUrl: gateway,
-      accountId: me.accountId,
-      applicationRoles: (me.applicationRoles?.items ?? []).map((r) => r.name ?? r.key ?? '?'),
-    },
-  );
-}
 
 export const productAccessCheck: Check = {
   id: 'product',
