@@ -5,7 +5,7 @@
  * refused privately, record nothing, and are audited as denied.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_PERMISSIONS } from '../src/core/runbooks/test-jira.js';
+import { PROJECT_PERMISSIONS } from '../src/core/runbooks/checks/jira.js';
 import { ADMIN, APPROVER, type BotHarness, startBot } from './helpers/bot.js';
 import { type Ask, click, formLink, openAsk } from './helpers/guided.js';
 import { registerSecret } from './helpers/leaks.js';

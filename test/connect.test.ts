@@ -5,7 +5,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_PERMISSIONS } from '../src/core/runbooks/test-jira.js';
+import { PROJECT_PERMISSIONS } from '../src/core/runbooks/checks/jira.js';
 import { ADMIN, type BotHarness, startBot } from './helpers/bot.js';
 import { click, FormClient, formLink, openAsk } from './helpers/guided.js';
 import { registerSecret } from './helpers/leaks.js';

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIAGNOSIS_CODES, type DiagnosisCode } from '../src/core/diagnosis.js';
-import { PROJECT_PERMISSIONS } from '../src/core/runbooks/test-jira.js';
+import { PROJECT_PERMISSIONS } from '../src/core/runbooks/checks/jira.js';
 import { oauthState } from '../src/sandbox/oauth-provider.js';
 import { writeConnectors } from './helpers/bot.js';
 import { type CliRun, CliWorld } from './helpers/cli-world.js';

@@ -10,11 +10,11 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ALLOWED_HOSTS, EgressGuard, type EgressOptions } from '../src/atlassian/egress.js';
 import { GuardedHttpClient } from '../src/atlassian/http.js';
+import { adhocSpec } from '../src/core/connector-spec.js';
 import { NetFailure, systemClock } from '../src/core/ports.js';
-import { runChecks } from '../src/core/runbooks/checks.js';
-import { callJira, DEFAULT_LIMITS, type TestContext } from '../src/core/runbooks/test-context.js';
-import { JIRA_CHECKS } from '../src/core/runbooks/test-jira.js';
-import { adhocSpec } from '../src/core/target.js';
+import { callJira, DEFAULT_LIMITS, type TestContext } from '../src/core/runbooks/checks/context.js';
+import { JIRA_CHECKS } from '../src/core/runbooks/checks/jira.js';
+import { runChecks } from '../src/core/runbooks/checks/run-checks.js';
 import { JiraSim } from '../src/sandbox/jira-sim.js';
 
 const PUBLIC = '104.192.141.1';

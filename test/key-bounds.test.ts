@@ -7,7 +7,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTerminal } from '../src/core/run.js';
-import { PROJECT_PERMISSIONS } from '../src/core/runbooks/test-jira.js';
+import { PROJECT_PERMISSIONS } from '../src/core/runbooks/checks/jira.js';
 import { ADMIN, APPROVER, acceptToken, type BotHarness, OPERATOR, startBot } from './helpers/bot.js';
 import { click, FormClient, formLink, openAsk } from './helpers/guided.js';
 import { registerSecret } from './helpers/leaks.js';

@@ -14,8 +14,8 @@ import {
   type ReportSnapshot,
   snapshotOf,
 } from '../src/core/report.js';
-import { REPORT_LIMITS, reportView, rowLine } from '../src/core/report-view.js';
-import { type MessageView, plain } from '../src/core/view.js';
+import { REPORT_LIMITS, reportView, rowLine } from '../src/core/views/report-view.js';
+import { type MessageView, plain } from '../src/core/views/view.js';
 import { checkBlock, checkBlockKit } from '../src/sandbox/block-kit-limits.js';
 
 const NOW = Date.UTC(2026, 4, 1, 9);

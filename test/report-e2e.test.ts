@@ -4,7 +4,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConnectorSpec } from '../src/core/target.js';
+import type { ConnectorSpec } from '../src/core/connector-spec.js';
 import { checkBlockKit } from '../src/sandbox/block-kit-limits.js';
 import type { SimMessage } from '../src/sandbox/slack-sim.js';
 import { ADMIN, addHealthySite, type BotHarness, OPERATOR, startBot } from './helpers/bot.js';

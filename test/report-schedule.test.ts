@@ -10,7 +10,7 @@ import { createLogger } from '../src/logger.js';
 import { FLEET } from '../src/queue/report-runs.js';
 import { ReportScheduler, type ScheduleInput, scheduleIdFor } from '../src/queue/report-scheduler.js';
 import { connectInfra, type Infra, type Stoppable, startWorkers } from '../src/services.js';
-import { Keys } from '../src/store/keys.js';
+import { RedisKeys } from '../src/store/redis-keys.js';
 import { ADMIN, type BotHarness, startBot } from './helpers/bot.js';
 import { REDIS_URL, testPrefix } from './helpers/redis.js';
 import { waitFor } from './helpers/wait.js';
@@ -25,7 +25,7 @@ let second: { infra: Infra; workers: Stoppable } | undefined;
 function schedulerOfAnotherProcess(): ReportScheduler {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   connections.push(redis);
-  const scheduler = new ReportScheduler(redis, new Keys(prefix), prefix);
+  const scheduler = new ReportScheduler(redis, new RedisKeys(prefix), prefix);
   schedulers.push(scheduler);
   return scheduler;
 }

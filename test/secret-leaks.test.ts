@@ -14,7 +14,7 @@ import { ConfigError, loadConfig } from '../src/config.js';
 import { NetFailure } from '../src/core/ports.js';
 import { Secret } from '../src/core/secret.js';
 import { oauthState } from '../src/sandbox/oauth-provider.js';
-import { Keys } from '../src/store/keys.js';
+import { RedisKeys } from '../src/store/redis-keys.js';
 import { Vault, VaultError } from '../src/store/vault.js';
 import { writeConnectors } from './helpers/bot.js';
 import { CliWorld } from './helpers/cli-world.js';
@@ -186,9 +186,12 @@ describe('errors the bot throws, with secrets in reach, go to the leak check', (
     });
     try {
       const value = registerSecret(`ATATT3x${randomBytes(20).toString('base64url')}`, 'vaulted token');
-      const id = await new Vault(redis, new Keys(prefix), [masterKey()]).put(new Secret(value), 'a token');
+      const id = await new Vault(redis, new RedisKeys(prefix), [masterKey()]).put(
+        new Secret(value),
+        'a token',
+      );
       const error = await thrown('VaultError', () =>
-        new Vault(redis, new Keys(prefix), [masterKey()]).get(id),
+        new Vault(redis, new RedisKeys(prefix), [masterKey()]).get(id),
       );
       expect(error).toBeInstanceOf(VaultError);
     } finally {

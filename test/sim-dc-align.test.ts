@@ -8,7 +8,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { request } from 'node:http';
 import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspectPublicKey } from '../src/atlassian/keys.js';
+import { inspectPublicKey } from '../src/atlassian/rsa-keys.js';
 
 const spkiFingerprint = (text: string): string | undefined => {
   const inspection = inspectPublicKey(text);

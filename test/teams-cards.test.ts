@@ -14,7 +14,7 @@ import {
   privateAnswerCard,
   toastInvokeResponse,
 } from '../src/chat/teams/invoke-response.js';
-import type { Block, Button, MessageView } from '../src/core/view.js';
+import type { Block, Button, MessageView } from '../src/core/views/view.js';
 import { reserialized, validationEvents } from './helpers/adaptive-cards.js';
 import { guidedViews, privateAnswerViews } from './helpers/teams-guided-views.js';
 import {

@@ -5,7 +5,7 @@
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspectPublicKey } from '../src/atlassian/keys.js';
+import { inspectPublicKey } from '../src/atlassian/rsa-keys.js';
 
 const spkiFingerprint = (text: string): string | undefined => {
   const inspection = inspectPublicKey(text);

@@ -3,13 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Secret } from '../src/core/secret.js';
-import { Keys } from '../src/store/keys.js';
+import { RedisKeys } from '../src/store/redis-keys.js';
 import { parseMasterKeys, Vault, VaultError } from '../src/store/vault.js';
 import { deleteKeys, REDIS_URL, testPrefix } from './helpers/redis.js';
 
 const prefix = testPrefix('vault');
 const redis = new Redis(REDIS_URL);
-const keys = new Keys(prefix);
+const keys = new RedisKeys(prefix);
 const k1 = `k1:${randomBytes(32).toString('base64')}`;
 const k2 = `k2:${randomBytes(32).toString('base64')}`;
 

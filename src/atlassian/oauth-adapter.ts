@@ -1,9 +1,9 @@
 /** The OAuthPort of the test checks, over the RSA-SHA1 signer and the key inspector. */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import type { OAuthPort, OAuthSigned, OAuthSignRequest } from '../core/runbooks/oauth-port.js';
+import type { OAuthPort, OAuthSigned, OAuthSignRequest } from '../core/runbooks/checks/oauth-port.js';
 import { Secret } from '../core/secret.js';
-import { inspectPublicKey } from './keys.js';
 import { signRequest, throwawayKey } from './oauth-signer.js';
+import { inspectPublicKey } from './rsa-keys.js';
 
 /** A failure to sign; the message never holds key material. */
 export class OAuthSigningError extends Error {

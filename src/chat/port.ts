@@ -3,7 +3,7 @@
  * runbooks and the outbox only see this.
  */
 import type { Conversation, MessageRef } from '../core/run.js';
-import type { MessageView } from '../core/view.js';
+import type { MessageView } from '../core/views/view.js';
 
 export interface ChatPort {
   readonly platform: 'slack' | 'teams';

@@ -7,6 +7,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
+import type { ConnectorSpec } from '../core/connector-spec.js';
 import { shortHint } from '../core/diagnosis.js';
 import { systemClock } from '../core/ports.js';
 import {
@@ -19,17 +20,16 @@ import {
   type ReportSnapshot,
   withExpiry,
 } from '../core/report.js';
-import { duration, rowLine } from '../core/report-view.js';
-import type { ConnectorSpec } from '../core/target.js';
-import { plain } from '../core/view.js';
+import { duration, rowLine } from '../core/views/report-view.js';
+import { plain } from '../core/views/view.js';
 import { summaries } from '../queue/execute-report.js';
 import { testFleet } from '../queue/fleet-test.js';
 import { testContextFactory } from '../services.js';
 import { ConnectorStore } from '../store/connectors.js';
 import { loadConnectorsFile } from '../store/connectors-file.js';
 import { HistoryStore } from '../store/history.js';
-import { Keys } from '../store/keys.js';
 import { createRedis, waitReady } from '../store/redis.js';
+import { RedisKeys } from '../store/redis-keys.js';
 import {
   action,
   type CliContext,
@@ -102,7 +102,7 @@ async function runReport(values: Values, ctx: CliContext): Promise<number> {
   };
   const fileSpecs = config.connectorsFile ? loadConnectorsFile(config.connectorsFile) : [];
   const redis = await tryRedis(config.redisUrl);
-  const keys = new Keys(config.redisPrefix);
+  const keys = new RedisKeys(config.redisPrefix);
   try {
     const specs = redis ? await new ConnectorStore(redis, keys, fileSpecs).list() : fileSpecs;
     const started = Date.now();

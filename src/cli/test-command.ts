@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import { httpUrl, UsageError } from '../core/commands.js';
-import { summarize } from '../core/run-view.js';
-import { type CheckResult, hintFor, runChecks } from '../core/runbooks/checks.js';
+import { adhocSpec, type ConnectorSpec, type TestTarget } from '../core/connector-spec.js';
+import { type CheckResult, hintFor, runChecks } from '../core/runbooks/checks/run-checks.js';
 import { testChecks } from '../core/runbooks/test.js';
 import { Secret } from '../core/secret.js';
-import { adhocSpec, type ConnectorSpec, type TestTarget } from '../core/target.js';
-import { STATUS_ICON } from '../core/view.js';
-import { targetFor } from '../queue/targets.js';
+import { summarize } from '../core/views/run-view.js';
+import { STATUS_ICON } from '../core/views/view.js';
+import { targetFor } from '../queue/resolve-target.js';
 import { testContextFactory } from '../services.js';
 import { loadConnectorsFile } from '../store/connectors-file.js';
 import {

@@ -351,10 +351,11 @@ function clip(value: string, max = 40): string {
   return value.length > max ? `${value.slice(0, max)}…` : value;
 }
 
-export function helpText(topic?: Verb): string[] {
+/** Usage lines; `prefix` is how the platform addresses the bot (a slash command, or a mention). */
+export function helpText(topic: Verb | undefined, prefix: string): string[] {
   if (topic) {
     const u = USAGE[topic];
-    return [`/align ${u.usage}`, u.summary, ...u.examples.map((e) => `Example: /align ${e}`)];
+    return [`${prefix} ${u.usage}`, u.summary, ...u.examples.map((e) => `Example: ${prefix} ${e}`)];
   }
-  return VERBS.map((v) => `/align ${USAGE[v].usage} — ${USAGE[v].summary}`);
+  return VERBS.map((v) => `${prefix} ${USAGE[v].usage} — ${USAGE[v].summary}`);
 }

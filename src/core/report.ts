@@ -3,7 +3,7 @@
  * changed since the channel's previous report. Every renderer (Slack, Teams, the CLI) draws this. Pure: no I/O.
  */
 import type { DiagnosisCode } from './diagnosis.js';
-import type { CheckResult } from './runbooks/checks.js';
+import type { CheckResult } from './runbooks/checks/run-checks.js';
 import { localDay, type Sample, type SampleStatus, uptimeWindows } from './uptime.js';
 
 export type ConnectorStatus = SampleStatus;

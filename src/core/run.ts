@@ -2,7 +2,10 @@
  * The Run: persisted before any work starts, advanced step by step by a worker, drawn by the chat renderers.
  */
 import type { DiagnosisCode } from './diagnosis.js';
-import type { Prompt } from './runbooks/guided.js';
+import type { Prompt } from './prompt.js';
+import type { StepStatus } from './status.js';
+
+export type { CheckStatus, StepStatus } from './status.js';
 
 export const RUN_KINDS = ['test', 'connect', 'rotate', 'report'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
@@ -43,9 +46,6 @@ export interface RunOutcome {
 export function runOutcome(reason: EndReason, extra: Omit<RunOutcome, 'state' | 'reason'> = {}): RunOutcome {
   return { state: END_STATE[reason], reason, ...extra };
 }
-
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
-export type StepStatus = 'pending' | 'running' | 'waiting' | CheckStatus;
 
 export interface StepRecord {
   id: string;

@@ -6,13 +6,13 @@
  */
 import type { Job } from 'bullmq';
 import type { Decision } from '../core/decisions.js';
+import type { Prompt } from '../core/prompt.js';
 import { type Run, runOutcome, type StepRecord, stepsOutcome } from '../core/run.js';
 import {
   DEFAULT_PROMPT_TTL_MS,
   type GuidedContext,
   type GuidedStep,
   isWait,
-  type Prompt,
   type StepResult,
 } from '../core/runbooks/guided.js';
 import type { RunDeps } from './run-deps.js';

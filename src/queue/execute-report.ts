@@ -9,11 +9,12 @@
  * asked to sync, so no root message is ever posted for it.
  * Cancel: asked after each connector; the connectors being tested finish, no further one starts.
  */
+
+import type { ConnectorSpec } from '../core/connector-spec.js';
 import type { ConnectorResult, HistorySample, HistorySummary, ReportData } from '../core/report.js';
 import { buildReport, snapshotOf, summarizeHistory } from '../core/report.js';
 import { type Run, runOutcome } from '../core/run.js';
-import type { CheckResult } from '../core/runbooks/checks.js';
-import type { ConnectorSpec } from '../core/target.js';
+import type { CheckResult } from '../core/runbooks/checks/run-checks.js';
 import { daysWindow } from '../core/uptime.js';
 import type { HistoryStore } from '../store/history.js';
 import type { ReportStateStore } from '../store/report-state.js';

@@ -5,14 +5,12 @@
  */
 
 import { type Run, runOutcome, stepsOutcome } from '../core/run.js';
-import type { CheckResult } from '../core/runbooks/checks.js';
-import { runChecks } from '../core/runbooks/checks.js';
+import type { CheckResult } from '../core/runbooks/checks/run-checks.js';
+import { runChecks } from '../core/runbooks/checks/run-checks.js';
 import { testChecks } from '../core/runbooks/test.js';
-import type { TestContext } from '../core/runbooks/test-context.js';
-import type { TestTarget } from '../core/target.js';
+import { runTarget } from './resolve-target.js';
 import type { RunDeps } from './run-deps.js';
 import type { RunLifecycle } from './run-lifecycle.js';
-import { runTarget } from './targets.js';
 import { priorResults } from './test-results.js';
 
 export async function executeTest(run: Run, life: RunLifecycle, deps: RunDeps): Promise<void> {
@@ -46,5 +44,3 @@ function applyResult(run: Run, result: CheckResult, now: number): void {
   else delete step.code;
   if (result.detail) step.detail = result.detail;
 }
-
-export type TestContextFactory = (target: TestTarget, facts: Record<string, unknown>) => TestContext;

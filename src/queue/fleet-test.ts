@@ -4,16 +4,16 @@
  * fleet benchmark. Secrets are resolved per connector, inside its slot, and dropped with it.
  */
 
+import type { ConnectorSpec } from '../core/connector-spec.js';
 import { diagnosedOf } from '../core/diagnosis-bot.js';
 import { runPool } from '../core/pool.js';
 import type { Clock } from '../core/ports.js';
 import { type ConnectorResult, connectorResult } from '../core/report.js';
-import { type CheckResult, runChecks } from '../core/runbooks/checks.js';
+import { credentialExpiryCheck } from '../core/runbooks/checks/expiry.js';
+import { type CheckResult, runChecks } from '../core/runbooks/checks/run-checks.js';
 import { testChecks } from '../core/runbooks/test.js';
-import { credentialExpiryCheck } from '../core/runbooks/test-expiry.js';
-import type { ConnectorSpec } from '../core/target.js';
-import type { TestContextFactory } from './execute-test.js';
-import { type SecretDeps, targetFor } from './targets.js';
+import { type SecretDeps, targetFor } from './resolve-target.js';
+import type { TestContextFactory } from './run-deps.js';
 
 export interface FleetDeps extends SecretDeps {
   testContext: TestContextFactory;

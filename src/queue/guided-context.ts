@@ -1,11 +1,11 @@
 /** Builds the ports a guided runbook sees: vault secrets, test checks against a draft spec, the connector store. */
 
+import type { ConnectorSpec, TestTarget } from '../core/connector-spec.js';
 import type { Run } from '../core/run.js';
-import { runChecks } from '../core/runbooks/checks.js';
+import { runChecks } from '../core/runbooks/checks/run-checks.js';
 import type { GuidedContext } from '../core/runbooks/guided.js';
 import { testChecks } from '../core/runbooks/test.js';
 import type { Secret } from '../core/secret.js';
-import type { ConnectorSpec, TestTarget } from '../core/target.js';
 import { resolveSecret } from '../store/secret-sources.js';
 import type { RunDeps } from './run-deps.js';
 

@@ -9,7 +9,7 @@ import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import { ChatDeliveryError, type ChatPort, ChatRateLimited } from '../chat/port.js';
 import type { Run } from '../core/run.js';
-import type { MessageView, RunView } from '../core/view.js';
+import type { MessageView, RunView } from '../core/views/view.js';
 import type { DeliveryStore } from '../store/delivery.js';
 import type { RunStore } from '../store/runs.js';
 import type { OutboxJob } from './names.js';

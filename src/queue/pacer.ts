@@ -3,7 +3,7 @@
  * atomically, or the caller learns when the next one frees up. A 429 pushes the slot out by Retry-After.
  */
 import type { Redis } from 'ioredis';
-import type { Keys } from '../store/keys.js';
+import type { RedisKeys } from '../store/redis-keys.js';
 
 const TAKE = `
 local t = redis.call('TIME')
@@ -34,7 +34,7 @@ export class PaceWait extends Error {
 export class Pacer {
   constructor(
     private readonly redis: Redis,
-    private readonly keys: Keys,
+    private readonly keys: RedisKeys,
   ) {}
 
   /** Takes a slot or throws PaceWait. */

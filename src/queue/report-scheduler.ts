@@ -12,7 +12,7 @@ import { getNextMillis, Queue, type RepeatOptions, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Conversation, Person } from '../core/run.js';
-import type { Keys } from '../store/keys.js';
+import type { RedisKeys } from '../store/redis-keys.js';
 import { conversationId } from '../store/report-state.js';
 import type { RunStore } from '../store/runs.js';
 import type { Queues } from './queues.js';
@@ -84,7 +84,7 @@ export class ReportScheduler {
 
   constructor(
     private readonly redis: Redis,
-    private readonly keys: Keys,
+    private readonly keys: RedisKeys,
     prefix: string,
   ) {
     this.queue = new Queue<TriggerJob>(REPORT_TRIGGERS_QUEUE, {
@@ -193,7 +193,7 @@ export function reportTriggerProcessor(deps: TriggerDeps) {
 
 /** The worker side: re-assert schedules, then process firings. */
 export async function startReportTriggers(
-  deps: Omit<TriggerDeps, 'scheduler'> & { redis: Redis; keys: Keys; prefix: string },
+  deps: Omit<TriggerDeps, 'scheduler'> & { redis: Redis; keys: RedisKeys; prefix: string },
 ): Promise<{ scheduler: ReportScheduler; close(): Promise<void> }> {
   const scheduler = new ReportScheduler(deps.redis, deps.keys, deps.prefix);
   const count = await scheduler.reassertAll();

@@ -1,7 +1,9 @@
 /** What run executors need, injected by the composition root (src/services.ts). */
 import type { Logger } from 'pino';
+import type { TestTarget } from '../core/connector-spec.js';
 import type { Clock } from '../core/ports.js';
-import type { KeyInspection } from '../core/runbooks/oauth-port.js';
+import type { TestContext } from '../core/runbooks/checks/context.js';
+import type { KeyInspection } from '../core/runbooks/checks/oauth-port.js';
 import type { AuditLog } from '../store/audit.js';
 import type { ConnectorStore } from '../store/connectors.js';
 import type { DecisionStore } from '../store/decisions.js';
@@ -9,8 +11,10 @@ import type { HistoryStore } from '../store/history.js';
 import type { RunStore } from '../store/runs.js';
 import type { StoredSecretReader } from '../store/secret-sources.js';
 import type { Vault } from '../store/vault.js';
-import type { TestContextFactory } from './execute-test.js';
 import type { Queues } from './queues.js';
+
+/** Builds the context a test run's checks see, for one target. */
+export type TestContextFactory = (target: TestTarget, facts: Record<string, unknown>) => TestContext;
 
 export interface RunDeps {
   runs: RunStore;

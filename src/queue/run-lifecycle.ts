@@ -14,6 +14,8 @@
  */
 import { DelayedError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
+import type { AuditEntry } from '../core/audit-entry.js';
+import { lastResultOf } from '../core/last-result.js';
 import type { Clock } from '../core/ports.js';
 import {
   type EndReason,
@@ -23,8 +25,8 @@ import {
   type RunOutcome,
   runOutcome,
 } from '../core/run.js';
-import type { AuditEntry, AuditLog } from '../store/audit.js';
-import { type ConnectorStore, lastResultOf } from '../store/connectors.js';
+import type { AuditLog } from '../store/audit.js';
+import type { ConnectorStore } from '../store/connectors.js';
 import type { DecisionStore } from '../store/decisions.js';
 import type { HistoryStore } from '../store/history.js';
 import type { RunStore } from '../store/runs.js';

@@ -1,7 +1,7 @@
 /** A test run's steps read back as check results: to resume a re-delivered run, and as one history sample. */
 import { type ConnectorResult, connectorResult } from '../core/report.js';
 import type { Run, StepRecord } from '../core/run.js';
-import type { CheckResult } from '../core/runbooks/checks.js';
+import type { CheckResult } from '../core/runbooks/checks/run-checks.js';
 
 const FINISHED = new Set(['pass', 'warn', 'fail', 'skip']);
 

@@ -7,7 +7,7 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { JiraRequest, JiraRoute } from './jira-sim.js';
+import type { JiraRequest, JiraRoute } from './jira-route.js';
 import type { JiraSite, SimAppLink } from './jira-site.js';
 
 /** Sites on an older applinks bundle: the consumer resource lives under /rest/applinks/1.0 only. */

@@ -3,7 +3,7 @@
  * it knows no Personal Access Tokens and ignores a Bearer header (the caller is anonymous), and a project is read
  * with `GET /rest/api/2/project/{key}` (Data Center has no `project/search`; Cloud has both).
  */
-import type { JiraRequest, JiraRoute } from './jira-sim.js';
+import type { JiraRequest, JiraRoute } from './jira-route.js';
 
 /** A project key or id; `project/search`, `project/type` and friends are other resources. */
 const PROJECT = /^\/rest\/api\/2\/project\/([A-Z][A-Z0-9_]*|\d+)$/;

@@ -6,30 +6,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { applinksRoute } from './applinks.js';
 import { dataCenterRoute } from './jira-dc.js';
+import type { AuthResult, JiraRequest, JiraRoute } from './jira-route.js';
 import { JiraSite, type SimAccount, type SiteOptions } from './jira-site.js';
 import { json, LoopbackServer, readBody, send } from './loopback-server.js';
 import { oauthProvider } from './oauth-provider.js';
-
-export type JiraRoute = (ctx: JiraRequest) => Promise<boolean> | boolean;
-
-export interface JiraRequest {
-  req: IncomingMessage;
-  res: ServerResponse;
-  url: URL;
-  /** Path below the site (the gateway prefix removed). */
-  path: string;
-  body: string;
-  site: JiraSite;
-  viaGateway: boolean;
-  auth: AuthResult;
-}
-
-export interface AuthResult {
-  /** Credentials were on the request. */
-  sent: boolean;
-  account?: SimAccount;
-  scheme?: 'basic' | 'bearer' | 'oauth';
-}
 
 const PAGE_UNAVAILABLE =
   '<!DOCTYPE html><html><head><title>Atlassian Cloud Notifications - Page Unavailable</title></head><body><h1>Page unavailable</h1></body></html>';

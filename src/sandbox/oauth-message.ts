@@ -5,7 +5,7 @@
  */
 import { createPublicKey, createVerify, type KeyObject, X509Certificate } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { JiraRequest } from './jira-sim.js';
+import type { JiraRequest } from './jira-route.js';
 import type { JiraSite, SimAppLink } from './jira-site.js';
 
 export type Consumer = NonNullable<SimAppLink['consumer']>;

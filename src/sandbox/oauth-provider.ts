@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { JiraRequest, JiraRoute } from './jira-sim.js';
+import type { JiraRequest, JiraRoute } from './jira-route.js';
 import type { JiraSite, SimAccount } from './jira-site.js';
 import {
   type Consumer,

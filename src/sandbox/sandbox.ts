@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config.js';
-import { PROJECT_PERMISSIONS } from '../core/runbooks/test-jira.js';
+import { PROJECT_PERMISSIONS } from '../core/runbooks/checks/jira.js';
 import { AlignSim } from './align-sim.js';
 import { JiraSim } from './jira-sim.js';
 import type { JiraSite } from './jira-site.js';

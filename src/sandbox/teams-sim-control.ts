@@ -14,8 +14,38 @@
  */
 import type { ServerResponse } from 'node:http';
 import { json } from './loopback-server.js';
-import type { TeamsSim } from './teams-sim.js';
-import { type SimUser, TEAMS_SIM_USERS, type TeamsFault, type TeamsFaultKind } from './teams-sim-state.js';
+import {
+  type SimConversation,
+  type SimUser,
+  TEAMS_SIM_USERS,
+  type TeamsFault,
+  type TeamsFaultKind,
+  type TeamsSimMessage,
+  type TeamsSimState,
+} from './teams-sim-state.js';
+
+/** What the control API drives. TeamsSim implements it; declared here so the two files do not import each other. */
+export interface ControlledTeamsSim {
+  readonly calls: unknown[];
+  readonly deliveries: unknown[];
+  readonly state: TeamsSimState;
+  mention(input: { text: string; user?: SimUser; conversationId?: string }): Promise<unknown>;
+  personal(input: { text: string; user?: SimUser }): Promise<unknown>;
+  invoke(input: {
+    conversationId: string;
+    replyToId: string;
+    verb: string;
+    data?: Record<string, unknown>;
+    user?: SimUser;
+  }): Promise<unknown>;
+  install(conversationId?: string): Promise<unknown>;
+  removeBot(conversationId: string, how?: 'removed' | 'blocked'): void;
+  reset(): void;
+  conversation(id: string): SimConversation;
+  roots(conversationId: string): TeamsSimMessage[];
+  thread(channelId: string, threadId: string): TeamsSimMessage[];
+  injectFault(fault: TeamsFault): void;
+}
 
 const FAULT_KINDS: TeamsFaultKind[] = [
   'throttled',
@@ -32,7 +62,13 @@ const FAULT_KINDS: TeamsFaultKind[] = [
 
 type Input = Record<string, unknown>;
 
-export function simControl(sim: TeamsSim, url: URL, method: string, raw: string, res: ServerResponse): void {
+export function simControl(
+  sim: ControlledTeamsSim,
+  url: URL,
+  method: string,
+  raw: string,
+  res: ServerResponse,
+): void {
   const input = parseInput(raw);
   if (!input) return json(res, 400, { error: 'the body must be a JSON object' });
   const path = url.pathname.slice('/_sim/'.length);
@@ -87,7 +123,7 @@ export function simControl(sim: TeamsSim, url: URL, method: string, raw: string,
   }
 }
 
-function showConversation(sim: TeamsSim, id: string, res: ServerResponse): void {
+function showConversation(sim: ControlledTeamsSim, id: string, res: ServerResponse): void {
   if (!sim.state.conversations.has(id)) return json(res, 404, { error: 'no such conversation' });
   const channel = sim.conversation(id).type === 'channel';
   json(res, 200, {
@@ -96,7 +132,7 @@ function showConversation(sim: TeamsSim, id: string, res: ServerResponse): void 
   });
 }
 
-function addFault(sim: TeamsSim, input: Input, res: ServerResponse): void {
+function addFault(sim: ControlledTeamsSim, input: Input, res: ServerResponse): void {
   if (!FAULT_KINDS.includes(input.kind as TeamsFaultKind)) {
     return json(res, 400, { error: `kind: one of ${FAULT_KINDS.join(', ')}` });
   }

@@ -1,23 +1,14 @@
 /** The audit log: a Redis stream with bounded length. Who did what, when, on which connector and run, and how it ended. */
 import type { Redis } from 'ioredis';
-import type { Keys } from './keys.js';
-
-export interface AuditEntry {
-  at: number;
-  actor: string;
-  action: string;
-  outcome: 'ok' | 'denied' | 'failed' | 'approved' | 'rejected' | 'expired' | 'cancelled';
-  connector?: string;
-  runId?: string;
-  detail?: string;
-}
+import type { AuditEntry } from '../core/audit-entry.js';
+import type { RedisKeys } from './redis-keys.js';
 
 const MAX_ENTRIES = 50_000;
 
 export class AuditLog {
   constructor(
     private readonly redis: Redis,
-    private readonly keys: Keys,
+    private readonly keys: RedisKeys,
   ) {}
 
   private get key(): string {

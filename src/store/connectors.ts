@@ -3,31 +3,9 @@
  * result of each.
  */
 import type { Redis } from 'ioredis';
-import type { Run, RunState } from '../core/run.js';
-import type { ConnectorSpec } from '../core/target.js';
-import type { Keys } from './keys.js';
-
-export interface LastResult {
-  runId: string;
-  kind: string;
-  state: RunState;
-  at: number;
-  codes: string[];
-}
-
-/** What `/align status` shows of a finished run. */
-export function lastResultOf(run: Run): LastResult {
-  return {
-    runId: run.id,
-    kind: run.kind,
-    state: run.state,
-    at: run.endedAt ?? run.updatedAt,
-    codes: [
-      ...run.steps.filter((s) => s.code).map((s) => s.code!),
-      ...(run.outcome?.code ? [run.outcome.code] : []),
-    ],
-  };
-}
+import type { ConnectorSpec } from '../core/connector-spec.js';
+import type { LastResult } from '../core/last-result.js';
+import type { RedisKeys } from './redis-keys.js';
 
 /** A last result outlives any sensible test interval, and expires with a connector nobody tests any more. */
 const LAST_RESULT_TTL_S = 400 * 24 * 3600;
@@ -37,7 +15,7 @@ export class ConnectorStore {
 
   constructor(
     private readonly redis: Redis,
-    private readonly keys: Keys,
+    private readonly keys: RedisKeys,
     fileSpecs: ConnectorSpec[] = [],
   ) {
     this.fromFile = new Map(fileSpecs.map((s) => [s.name, s]));

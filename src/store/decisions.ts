@@ -4,7 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Decision } from '../core/decisions.js';
-import type { Keys } from './keys.js';
+import type { RedisKeys } from './redis-keys.js';
 
 export type { Decision, DecisionKind } from '../core/decisions.js';
 
@@ -13,7 +13,7 @@ const TTL_S = 30 * 24 * 3600;
 export class DecisionStore {
   constructor(
     private readonly redis: Redis,
-    private readonly keys: Keys,
+    private readonly keys: RedisKeys,
   ) {}
 
   private key(runId: string, stepId: string, attempt: number): string {

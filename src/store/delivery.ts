@@ -4,7 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { MessageRef } from '../core/run.js';
-import type { Keys } from './keys.js';
+import type { RedisKeys } from './redis-keys.js';
 
 const TTL_S = 30 * 24 * 3600;
 
@@ -21,7 +21,7 @@ export interface DeliveryState {
 export class DeliveryStore {
   constructor(
     private readonly redis: Redis,
-    private readonly keys: Keys,
+    private readonly keys: RedisKeys,
   ) {}
 
   async get(runId: string): Promise<DeliveryState> {

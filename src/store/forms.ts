@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Keys } from './keys.js';
+import type { RedisKeys } from './redis-keys.js';
 
 export type FormKind = 'secret' | 'public-key';
 
@@ -60,7 +60,7 @@ function hash(value: string): string {
 export class FormStore {
   constructor(
     private readonly redis: Redis,
-    private readonly keys: Keys,
+    private readonly keys: RedisKeys,
   ) {}
 
   private key(token: string): string {

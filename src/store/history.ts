@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { ConnectorResult, HistorySample } from '../core/report.js';
-import type { Keys } from './keys.js';
+import type { RedisKeys } from './redis-keys.js';
 
 export const DEFAULT_RETENTION_DAYS = 90;
 const DAY_MS = 86_400_000;
@@ -25,7 +25,7 @@ export class HistoryStore {
 
   constructor(
     private readonly redis: Redis,
-    private readonly keys: Keys,
+    private readonly keys: RedisKeys,
     retentionDays = DEFAULT_RETENTION_DAYS,
   ) {
     this.retentionMs = retentionDays * DAY_MS;

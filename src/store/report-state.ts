@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ConnectorResult, ReportSnapshot } from '../core/report.js';
 import type { Conversation } from '../core/run.js';
-import type { Keys } from './keys.js';
+import type { RedisKeys } from './redis-keys.js';
 
 const PROGRESS_TTL_S = 2 * 24 * 3600;
 const SNAPSHOT_TTL_S = 400 * 24 * 3600;
@@ -22,7 +22,7 @@ export function conversationId(conversation: Conversation): string {
 export class ReportStateStore {
   constructor(
     private readonly redis: Redis,
-    private readonly keys: Keys,
+    private readonly keys: RedisKeys,
   ) {}
 
   async saveResult(runId: string, result: ConnectorResult): Promise<void> {

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { isTerminal, type Run } from '../core/run.js';
-import type { Keys } from './keys.js';
+import type { RedisKeys } from './redis-keys.js';
 
 export const RUN_TTL_S = 30 * 24 * 3600;
 export const RECENT_PER_CONNECTOR = 100;
@@ -33,7 +33,7 @@ export function newRunId(): string {
 export class RunStore {
   constructor(
     private readonly redis: Redis,
-    private readonly keys: Keys,
+    private readonly keys: RedisKeys,
   ) {}
 
   /** Writes a new run; false if the id exists. */

@@ -3,8 +3,8 @@
  * only. Encrypted secrets handed over through the secret form are resolved by the secrets vault.
  */
 import { readFile } from 'node:fs/promises';
+import type { SecretSource } from '../core/connector-spec.js';
 import { Secret } from '../core/secret.js';
-import type { SecretSource } from '../core/target.js';
 
 export type StoredSecretReader = (id: string) => Promise<Secret | undefined>;
 

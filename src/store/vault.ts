@@ -7,7 +7,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Diagnosed } from '../core/diagnosis-bot.js';
 import { Secret } from '../core/secret.js';
-import type { Keys } from './keys.js';
+import type { RedisKeys } from './redis-keys.js';
 
 export interface MasterKey {
   id: string;
@@ -53,7 +53,7 @@ export function parseMasterKeys(value: string): MasterKey[] {
 export class Vault {
   constructor(
     private readonly redis: Redis,
-    private readonly keys: Keys,
+    private readonly keys: RedisKeys,
     private readonly masterKeys: MasterKey[],
   ) {
     if (masterKeys.length === 0) throw new VaultError('no master key');

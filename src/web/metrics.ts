@@ -16,7 +16,7 @@ import type { Router } from 'express';
 import type { Logger } from 'pino';
 import client from 'prom-client';
 import { isTerminal, type Run } from '../core/run.js';
-import type { CheckResult } from '../core/runbooks/checks.js';
+import type { CheckResult } from '../core/runbooks/checks/run-checks.js';
 import type { ConnectorStore } from '../store/connectors.js';
 import type { RunStore } from '../store/runs.js';
 import { type InternalServer, startInternalServer } from './internal-server.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { type Config, loadConfig } from '../../src/config.js';
-import { PROJECT_PERMISSIONS } from '../../src/core/runbooks/test-jira.js';
+import { PROJECT_PERMISSIONS } from '../../src/core/runbooks/checks/jira.js';
 import { createLogger } from '../../src/logger.js';
 import { AlignSim } from '../../src/sandbox/align-sim.js';
 import { JiraSim } from '../../src/sandbox/jira-sim.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestReport, testCommand } from '../../src/cli/test-command.js';
 import { type Config, loadConfig } from '../../src/config.js';
-import { PROJECT_PERMISSIONS } from '../../src/core/runbooks/test-jira.js';
+import { PROJECT_PERMISSIONS } from '../../src/core/runbooks/checks/jira.js';
 import { AlignSim } from '../../src/sandbox/align-sim.js';
 import { JiraSim } from '../../src/sandbox/jira-sim.js';
 import type { SimAccount } from '../../src/sandbox/jira-site.js';

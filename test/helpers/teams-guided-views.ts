@@ -5,17 +5,18 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { pino } from 'pino';
+import { ActionService } from '../../src/app/action-service.js';
+import type { ConnectorSpec } from '../../src/core/connector-spec.js';
 import type { DiagnosisCode } from '../../src/core/diagnosis.js';
+import type { Prompt } from '../../src/core/prompt.js';
 import type { PromptRecord, Run, RunKind, RunState, StepRecord } from '../../src/core/run.js';
-import { runView } from '../../src/core/run-view.js';
-import type { CheckResult } from '../../src/core/runbooks/checks.js';
+import type { CheckResult } from '../../src/core/runbooks/checks/run-checks.js';
 import { connectSteps } from '../../src/core/runbooks/connect.js';
-import { type GuidedContext, type GuidedStep, isWait, type Prompt } from '../../src/core/runbooks/guided.js';
+import { type GuidedContext, type GuidedStep, isWait } from '../../src/core/runbooks/guided.js';
 import { rotateSteps } from '../../src/core/runbooks/rotate.js';
 import { Secret } from '../../src/core/secret.js';
-import type { ConnectorSpec } from '../../src/core/target.js';
-import type { MessageView } from '../../src/core/view.js';
-import { ActionService } from '../../src/web/action-service.js';
+import { runView } from '../../src/core/views/run-view.js';
+import type { MessageView } from '../../src/core/views/view.js';
 import { registerSecret } from './leaks.js';
 import {
   APPROVER,

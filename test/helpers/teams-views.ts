@@ -1,21 +1,21 @@
 import { pino } from 'pino';
+import { CommandService } from '../../src/app/command-service.js';
+import type { AuditEntry } from '../../src/core/audit-entry.js';
+import type { ConnectorSpec } from '../../src/core/connector-spec.js';
 import { DIAGNOSIS_CODES } from '../../src/core/diagnosis.js';
+import type { LastResult } from '../../src/core/last-result.js';
 import { buildReport, type ConnectorResult, type ConnectorStatus } from '../../src/core/report.js';
-import { reportRunView, reportView } from '../../src/core/report-view.js';
 import type { Run, RunKind, RunState, StepRecord, StepStatus } from '../../src/core/run.js';
-import { failureMessage, runView } from '../../src/core/run-view.js';
-import { ALIGN_CHECKS } from '../../src/core/runbooks/test-align.js';
-import { DC_CHECKS } from '../../src/core/runbooks/test-dc.js';
-import { credentialExpiryCheck } from '../../src/core/runbooks/test-expiry.js';
-import { JIRA_CHECKS } from '../../src/core/runbooks/test-jira.js';
-import { OAUTH_CHECKS } from '../../src/core/runbooks/test-oauth.js';
-import type { ConnectorSpec } from '../../src/core/target.js';
-import type { MessageView, RunView } from '../../src/core/view.js';
-import type { AuditEntry } from '../../src/store/audit.js';
-import type { LastResult } from '../../src/store/connectors.js';
-import { auditView } from '../../src/web/audit-view.js';
-import { CommandService } from '../../src/web/command-service.js';
-import { listView } from '../../src/web/status-view.js';
+import { ALIGN_CHECKS } from '../../src/core/runbooks/checks/align.js';
+import { credentialExpiryCheck } from '../../src/core/runbooks/checks/expiry.js';
+import { JIRA_CHECKS } from '../../src/core/runbooks/checks/jira.js';
+import { DC_CHECKS } from '../../src/core/runbooks/checks/jira-dc.js';
+import { OAUTH_CHECKS } from '../../src/core/runbooks/checks/oauth.js';
+import { auditView } from '../../src/core/views/audit-view.js';
+import { reportRunView, reportView } from '../../src/core/views/report-view.js';
+import { failureMessage, runView } from '../../src/core/views/run-view.js';
+import { listView } from '../../src/core/views/status-view.js';
+import type { MessageView, RunView } from '../../src/core/views/view.js';
 
 export interface NamedView {
   name: string;
@@ -187,7 +187,7 @@ export async function commandViews(): Promise<NamedView[]> {
   for (const text of texts) {
     views.push({
       name: `command ${text.slice(0, 30)}`,
-      view: await service.handle({ text, user, conversation }),
+      view: await service.handle({ text, user, conversation, prefix: '@Align Bot' }),
     });
   }
   return views;
@@ -223,9 +223,9 @@ export function statusAndAuditViews(): NamedView[] {
     runId: 'r-teams00001',
   }));
   return [
-    { name: 'list 150', view: listView(specs, last, NOW) },
-    { name: 'list empty', view: listView([], new Map(), NOW) },
-    { name: 'status one', view: listView(specs.slice(0, 1), last, NOW) },
+    { name: 'list 150', view: listView(specs, last, '@Align Bot', NOW) },
+    { name: 'list empty', view: listView([], new Map(), '@Align Bot', NOW) },
+    { name: 'status one', view: listView(specs.slice(0, 1), last, '@Align Bot', NOW) },
     { name: 'audit 20', view: auditView(entries.slice(0, 20), 'acme') },
     { name: 'audit 100', view: auditView(entries) },
     { name: 'audit empty', view: auditView([], 'acme') },

@@ -16,7 +16,7 @@ import {
 import { cardResponse } from '../../src/chat/teams/outgoing.js';
 import type { TeamsReferenceStore } from '../../src/chat/teams/references.js';
 import type { TeamsSettings } from '../../src/chat/teams/settings.js';
-import type { MessageView } from '../../src/core/view.js';
+import type { MessageView } from '../../src/core/views/view.js';
 import { TeamsSim, type TeamsSimOptions } from '../../src/sandbox/teams-sim.js';
 import { registerSecret } from './leaks.js';
 

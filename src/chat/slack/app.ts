@@ -5,10 +5,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, AuthorizationError, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { Logger } from 'pino';
+import type { ActionService } from '../../app/action-service.js';
+import type { CommandService } from '../../app/command-service.js';
 import { newErrorId } from '../../error-id.js';
 import { boltLogger } from '../../logger.js';
-import type { ActionService } from '../../web/action-service.js';
-import type { CommandService } from '../../web/command-service.js';
 import { SlackGroups } from './groups.js';
 import { renderSlack } from './render.js';
 import { guardSlackRequests } from './request-guard.js';
@@ -54,6 +54,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRec
   await groups.start();
   app.command(/.*/, async ({ command, ack }) => {
     const view = await options.commands.handle({
+      prefix: command.command || '/align',
       text: command.text ?? '',
       user: {
         platform: 'slack',

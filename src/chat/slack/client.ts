@@ -5,7 +5,7 @@
  */
 import { ErrorCode, type WebAPIPlatformError, type WebAPIRateLimitedError, WebClient } from '@slack/web-api';
 import type { Conversation, MessageRef } from '../../core/run.js';
-import type { MessageView } from '../../core/view.js';
+import type { MessageView } from '../../core/views/view.js';
 import { ChatDeliveryError, type ChatPort, ChatRateLimited } from '../port.js';
 import { renderSlack } from './render.js';
 

@@ -2,7 +2,13 @@
  * MessageView → Block Kit. Every string is escaped (& < >), mrkdwn objects are verbatim, and every Block Kit
  * limit is respected by truncation, so a long Jira error can never break a message (reference/slack.md §5).
  */
-import { type Block, type Button, type Inline, type MessageView, STATUS_ICON } from '../../core/view.js';
+import {
+  type Block,
+  type Button,
+  type Inline,
+  type MessageView,
+  STATUS_ICON,
+} from '../../core/views/view.js';
 
 export const SLACK_LIMITS = {
   blocks: 50,

@@ -3,7 +3,13 @@
  * column, fields as label/value columns (never a FactSet, whose values Teams parses as markdown), code in a
  * monospace well, buttons in ActionSets of Universal Actions.
  */
-import { type Block, type Button, type ChecklistItem, type Inline, STATUS_ICON } from '../../core/view.js';
+import {
+  type Block,
+  type Button,
+  type ChecklistItem,
+  type Inline,
+  STATUS_ICON,
+} from '../../core/views/view.js';
 import { CARD_LIMITS, type CardJson } from './card-json.js';
 import {
   clip,

@@ -3,7 +3,7 @@
  * mention, so untrusted strings (Jira errors, names, command arguments) stay literal. Links exist only where the
  * view has a {link} inline with an http(s) URL; {user} is drawn as "@name" text, never as an <at> mention.
  */
-import type { Inline } from '../../core/view.js';
+import type { Inline } from '../../core/views/view.js';
 import type { CardJson } from './card-json.js';
 
 export interface InlineOptions {

@@ -4,7 +4,7 @@
  * (cards-inline.ts). A card that would pass CARD_LIMITS.bytes keeps its buttons and drops trailing content behind
  * a note; the report view already pages itself into messages that fit (core/report-view.ts).
  */
-import type { MessageView } from '../../core/view.js';
+import type { MessageView } from '../../core/views/view.js';
 import {
   type AdaptiveCard,
   CARD_CONTENT_TYPE,

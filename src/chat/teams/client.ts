@@ -8,7 +8,7 @@
  */
 import type { TurnContext } from 'botbuilder';
 import type { Conversation, MessageRef } from '../../core/run.js';
-import type { MessageView } from '../../core/view.js';
+import type { MessageView } from '../../core/views/view.js';
 import { type ChatPort, ChatRateLimited } from '../port.js';
 import type { ConnectorClient, TeamsAdapter } from './adapter.js';
 import {

@@ -9,7 +9,7 @@ import { type Activity, ActivityTypes, type TurnContext } from 'botbuilder';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { MessageRef } from '../../core/run.js';
-import type { MessageView } from '../../core/view.js';
+import type { MessageView } from '../../core/views/view.js';
 import {
   commandTextOf,
   conversationTypeOf,

@@ -8,7 +8,7 @@
  * below it, so they keep the question and its buttons. It carries no `refresh`, which would make Teams ask again
  * at once and replace the answer.
  */
-import type { MessageView } from '../../core/view.js';
+import type { MessageView } from '../../core/views/view.js';
 import type { AdaptiveCard } from './card-json.js';
 import { CARD_CONTENT_TYPE } from './card-json.js';
 import { assemble, type ElementGroup, viewGroups, withSeparator } from './cards.js';

@@ -2,7 +2,7 @@
  * What the bot sends: a message activity with the view's Adaptive Card (rendered by the card renderer) and its
  * plain-text fallback; and the invoke response bodies Teams expects for Action.Execute (reference/teams.md §4).
  */
-import type { MessageView } from '../../core/view.js';
+import type { MessageView } from '../../core/views/view.js';
 
 export const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 export const MESSAGE_RESPONSE_TYPE = 'application/vnd.microsoft.activity.message';

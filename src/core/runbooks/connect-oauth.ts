@@ -2,8 +2,9 @@
  * The OAuth steps of the connect runbook (quick guide steps 5–21): Jira Align's public key, the application link in
  * Jira, the check that Jira knows the consumer key (with "Check again"), and Authorize. Basic Auth and PAT skip them.
  */
-import type { Block } from '../view.js';
-import { pass } from './checks.js';
+import type { Block } from '../views/view.js';
+import { keyOutcome } from './checks/oauth.js';
+import { pass } from './checks/run-checks.js';
 import { credential, draftSpec, oauthOnly } from './connect-spec.js';
 import { alignConnectorWindow, jiraAppLinksLink } from './guide-text.js';
 import {
@@ -15,7 +16,6 @@ import {
   RETRY_CHOICES,
   type StepOutcome,
 } from './guided.js';
-import { keyOutcome } from './test-oauth.js';
 
 export const publicKey: GuidedStep = {
   id: 'public-key',

@@ -1,6 +1,7 @@
 /** The connector a connect run is building: the command's parameters plus what earlier steps found. */
+
+import type { ConnectorSpec } from '../connector-spec.js';
 import { suggestConsumerKey } from '../consumer-key.js';
-import type { ConnectorSpec } from '../target.js';
 import type { GuidedContext } from './guided.js';
 
 /** The connector as far as the run knows it: the command's parameters plus what earlier steps found. */

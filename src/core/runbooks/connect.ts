@@ -3,10 +3,11 @@
  * can verify is verified before the person goes on; the rest is asked, with the exact values to paste. Basic Auth
  * and PAT skip steps 5–20. The run ends with a full test and the connector saved as active.
  */
+
+import type { ConnectorSpec } from '../connector-spec.js';
 import type { DiagnosisCode } from '../diagnosis.js';
-import type { ConnectorSpec } from '../target.js';
-import type { Block } from '../view.js';
-import { fail, pass, warn } from './checks.js';
+import type { Block } from '../views/view.js';
+import { fail, pass, warn } from './checks/run-checks.js';
 import { authorize, jiraLink, publicKey, verifyLink } from './connect-oauth.js';
 import { credential, draftSpec } from './connect-spec.js';
 import { activateBlocks, alignConnectorWindow, createTokenHint, credentialLabel } from './guide-text.js';

@@ -2,8 +2,8 @@
  * Where to click and what to paste, written once for both guided runbooks (reference/procedure.md). Step numbers
  * follow Atlassian's quick guide, because admins and Atlassian Support talk in them.
  */
-import type { ConnectorSpec } from '../target.js';
-import type { Block } from '../view.js';
+import type { ConnectorSpec } from '../connector-spec.js';
+import type { Block } from '../views/view.js';
 
 export function alignConnectorWindow(spec: ConnectorSpec): Block {
   const base = spec.align?.url ?? 'https://<name>.jiraalign.com';

@@ -3,11 +3,13 @@
  * first, while the connector still runs on the old one; only then Deactivate → update → Save → Activate, and a
  * full test at the end. After Deactivate, a failure offers a way back (the old credential) or another check.
  */
+
+import type { ConnectorSpec } from '../connector-spec.js';
 import type { Decision } from '../decisions.js';
-import type { ConnectorSpec } from '../target.js';
-import type { Block } from '../view.js';
-import type { CheckOutcome } from './checks.js';
-import { fail, pass, warn } from './checks.js';
+import type { Prompt } from '../prompt.js';
+import type { Block } from '../views/view.js';
+import type { CheckOutcome } from './checks/run-checks.js';
+import { fail, pass, warn } from './checks/run-checks.js';
 import {
   activateBlocks,
   alignConnectorWindow,
@@ -22,7 +24,6 @@ import {
   type GuidedContext,
   type GuidedStep,
   instructionStep,
-  type Prompt,
   passedDetail,
   type StepOutcome,
 } from './guided.js';

@@ -3,14 +3,14 @@
  * run resumed by a newer worker keeps the plan it started with.
  */
 
-import type { TestTarget } from '../target.js';
-import type { CheckDef } from './checks.js';
-import { ALIGN_CHECKS } from './test-align.js';
-import type { TestContext } from './test-context.js';
-import { DC_CHECKS } from './test-dc.js';
-import { credentialExpiryCheck } from './test-expiry.js';
-import { JIRA_CHECKS } from './test-jira.js';
-import { OAUTH_CHECKS, oauthApplies } from './test-oauth.js';
+import type { TestTarget } from '../connector-spec.js';
+import { ALIGN_CHECKS } from './checks/align.js';
+import type { TestContext } from './checks/context.js';
+import { credentialExpiryCheck } from './checks/expiry.js';
+import { JIRA_CHECKS } from './checks/jira.js';
+import { DC_CHECKS } from './checks/jira-dc.js';
+import { OAUTH_CHECKS, oauthApplies } from './checks/oauth.js';
+import type { CheckDef } from './checks/run-checks.js';
 
 export const TEST_RUNBOOK_VERSION = 3;
 

@@ -2,9 +2,9 @@
  * Checks as data: id, title, what they depend on, and a function over ports. One runner serves the CLI
  * (in-process) and the worker (persisting after each check).
  */
-import { type DiagnosisCode, shortHint } from '../diagnosis.js';
-import { NetFailure } from '../ports.js';
-import type { CheckStatus } from '../run.js';
+import { type DiagnosisCode, shortHint } from '../../diagnosis.js';
+import { NetFailure } from '../../ports.js';
+import type { CheckStatus } from '../../status.js';
 
 export interface CheckOutcome {
   status: CheckStatus;

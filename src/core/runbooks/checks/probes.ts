@@ -4,9 +4,9 @@
  * primary finding stands and its detail says what could not be checked and why — the probe's own network failure
  * never becomes the check's diagnosis.
  */
-import { type HttpAnswer, NetFailure } from '../ports.js';
+import { type HttpAnswer, NetFailure } from '../../ports.js';
+import { callJira, type JiraCall, type TestContext } from './context.js';
 import { errorMessages, excerpt, hostOf } from './jira-answers.js';
-import { callJira, type JiraCall, type TestContext } from './test-context.js';
 
 export type ProbeResult = { answer: HttpAnswer } | { failure: NetFailure; unreachable: string };
 

@@ -2,12 +2,13 @@
  * What the test checks share: the target, the ports, the limits, and one way to call Jira that waits once on a
  * 429, follows redirects only within the same origin, and notes the clock skew.
  */
-import type { Clock, Credential, EgressPort, HttpAnswer, HttpPort } from '../ports.js';
-import { NetFailure } from '../ports.js';
-import type { TestTarget } from '../target.js';
-import type { CheckContextBase } from './checks.js';
+
+import type { TestTarget } from '../../connector-spec.js';
+import type { Clock, Credential, EgressPort, HttpAnswer, HttpPort } from '../../ports.js';
+import { NetFailure } from '../../ports.js';
 import { clockSkewMs, header, retryAfterMs } from './jira-answers.js';
 import type { OAuthPort } from './oauth-port.js';
+import type { CheckContextBase } from './run-checks.js';
 
 export interface TestLimits {
   /** Per request. */

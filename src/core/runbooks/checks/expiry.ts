@@ -3,10 +3,10 @@
  * most a year and stop the connector the day they expire, with one email to their owner the day before. Days are
  * counted as `expiryOf` counts them for reports, so a test run and a report agree on the verdict and the words.
  */
-import { EXPIRY_CHECK_TITLE, expiryDetail, expiryOf } from '../report.js';
-import type { CheckDef } from './checks.js';
-import { fail, pass, warn } from './checks.js';
-import type { TestContext } from './test-context.js';
+import { EXPIRY_CHECK_TITLE, expiryDetail, expiryOf } from '../../report.js';
+import type { TestContext } from './context.js';
+import type { CheckDef } from './run-checks.js';
+import { fail, pass, warn } from './run-checks.js';
 
 export const credentialExpiryCheck: CheckDef<TestContext> = {
   id: 'credential-expiry',

@@ -2,7 +2,7 @@
  * Thread replies of guided runs: each ask of a step (instructions, copyable values, buttons) and, once answered,
  * the same message with its outcome instead of buttons — "Approved by …", "Done", "Expired".
  */
-import { isTerminal, type PromptRecord, type Run, type StepRecord } from './run.js';
+import { isTerminal, type PromptRecord, type Run, type StepRecord } from '../run.js';
 import type { Button, Inline, MessageView } from './view.js';
 
 const RESOLUTION: Record<string, string> = {

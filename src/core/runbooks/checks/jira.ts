@@ -1,14 +1,14 @@
 /**
  * The Jira checks of the test runbook (reference/atlassian.md §1.7): network, site, credentials, rights, project.
  */
-import type { HttpAnswer } from '../ports.js';
-import { type CheckDef, fail, pass, skip, warn } from './checks.js';
+import type { HttpAnswer } from '../../ports.js';
+import { callJira, jiraCredential, noCredentialReason, siteUrl, type TestContext } from './context.js';
+import { scopedTokenProbe } from './gateway.js';
 import { describeAccount, type Myself, roleNames } from './jira-account.js';
 import { classifyJiraAnswer, errorMessages, excerpt, hostOf, parseJson } from './jira-answers.js';
 import { withNote } from './probes.js';
-import { callJira, jiraCredential, noCredentialReason, siteUrl, type TestContext } from './test-context.js';
-import { scopedTokenProbe } from './test-gateway.js';
-import { crossHostRedirect, movedSiteFacts, tenantCheck } from './test-tenant.js';
+import { type CheckDef, fail, pass, skip, warn } from './run-checks.js';
+import { crossHostRedirect, movedSiteFacts, tenantCheck } from './tenant.js';
 
 type Check = CheckDef<TestContext>;
 

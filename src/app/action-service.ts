@@ -8,17 +8,17 @@ import type { Logger } from 'pino';
 import { type ApprovalPolicy, mayApprove } from '../core/approvals.js';
 import { isAdmin, type Principal, type RolePolicy } from '../core/authz.js';
 import type { DecisionKind } from '../core/decisions.js';
-import { parseButtonValue } from '../core/guided-view.js';
+import { type Answerers, answerersOf, offeredActions } from '../core/prompt.js';
 import { isTerminal, type Person, type Run, type StepRecord } from '../core/run.js';
-import { type Answerers, answerersOf, offeredActions } from '../core/runbooks/guided.js';
-import { type Inline, type MessageView, plain } from '../core/view.js';
+import { parseButtonValue } from '../core/views/guided-view.js';
+import { say } from '../core/views/say.js';
+import { type Inline, type MessageView, plain } from '../core/views/view.js';
 import type { Queues } from '../queue/queues.js';
 import { wakeRun } from '../queue/run-lifecycle.js';
 import type { AuditLog } from '../store/audit.js';
 import type { DecisionStore } from '../store/decisions.js';
 import type { FormStore } from '../store/forms.js';
 import type { RunStore } from '../store/runs.js';
-import { say } from './command-service.js';
 
 export interface ActionRequest {
   action: string;

@@ -3,10 +3,9 @@
  * Personal Access Token needs (8.14+), `myself` without an accountId (key and name instead), the test project
  * through `project/{key}` (Data Center has no `project/search`), and the application link to Jira Align.
  */
-import { type CheckDef, fail, pass, skip } from './checks.js';
-import { classifyJiraAnswer, errorMessages, excerpt, parseJson } from './jira-answers.js';
-import { appLinkCheck } from './test-applinks.js';
-import { callJira, jiraCredential, noCredentialReason, type TestContext } from './test-context.js';
+
+import { appLinkCheck } from './applinks.js';
+import { callJira, jiraCredential, noCredentialReason, type TestContext } from './context.js';
 import {
   adminCheck,
   clockCheck,
@@ -16,7 +15,9 @@ import {
   productAccessCheck,
   reachCheck,
   serverInfoCheck,
-} from './test-jira.js';
+} from './jira.js';
+import { classifyJiraAnswer, errorMessages, excerpt, parseJson } from './jira-answers.js';
+import { type CheckDef, fail, pass, skip } from './run-checks.js';
 
 type Check = CheckDef<TestContext>;
 

@@ -2,7 +2,7 @@
  * What the OAuth checks need from atlassian/: RSA-SHA1 signing (with a consumer's private key, or a throwaway key
  * for probes) and inspection of pasted key material. Pure types.
  */
-import type { Secret } from '../secret.js';
+import type { Secret } from '../../secret.js';
 
 /** What pasted key material turned out to be (atlassian/keys.ts). Holds no key material but the public key. */
 export interface KeyInspection {

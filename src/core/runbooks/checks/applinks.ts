@@ -3,10 +3,10 @@
  * link whose URL is the Jira Align URL (steps 9–11), its incoming OAuth consumer (steps 12–15), and whether the
  * consumer key and the public key's SPKI fingerprint are the ones the admin took from Jira Align (steps 4–5).
  */
-import type { HttpAnswer } from '../ports.js';
-import { type CheckDef, type CheckOutcome, fail, pass, skip } from './checks.js';
+import type { HttpAnswer } from '../../ports.js';
+import { callJira, jiraCredential, noCredentialReason, type TestContext } from './context.js';
 import { classifyJiraAnswer, errorMessages, excerpt, parseJson } from './jira-answers.js';
-import { callJira, jiraCredential, noCredentialReason, type TestContext } from './test-context.js';
+import { type CheckDef, type CheckOutcome, fail, pass, skip } from './run-checks.js';
 
 type Check = CheckDef<TestContext>;
 type Step<T> = { ok: T } | { outcome: CheckOutcome };

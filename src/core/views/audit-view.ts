@@ -1,6 +1,7 @@
 /** `/align audit [name]`: the latest audit entries as a message view. */
-import type { Inline, MessageView } from '../core/view.js';
-import type { AuditEntry } from '../store/audit.js';
+
+import type { AuditEntry } from '../audit-entry.js';
+import type { Inline, MessageView } from './view.js';
 
 const ICON: Record<AuditEntry['outcome'], string> = {
   ok: '▫️',

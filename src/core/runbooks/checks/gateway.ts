@@ -4,11 +4,12 @@
  * its 200 sharpens the 401 into JIRA_SCOPED_TOKEN_WRONG_URL, its 401 confirms the rejection, and when it cannot be
  * reached (a proxy blocking api.atlassian.com is common) the rejection stands and says what could not be checked.
  */
-import { type CheckOutcome, fail } from './checks.js';
+
+import { apiUrl, jiraCredential, siteUrl, type TestContext } from './context.js';
 import { describeAccount, type Myself, roleNames } from './jira-account.js';
 import { hostOf, parseJson } from './jira-answers.js';
 import { answeredOtherwise, notChecked, probe } from './probes.js';
-import { apiUrl, jiraCredential, siteUrl, type TestContext } from './test-context.js';
+import { type CheckOutcome, fail } from './run-checks.js';
 
 const WHAT = 'whether this is a scoped API token, which works only through the Atlassian gateway';
 

@@ -2,9 +2,9 @@
  * Run → RunView: the root message (title, state, checklist) and one thread reply per failed step with its
  * diagnosis. Runbooks with prompts (connect, rotate) add their own replies through `extraReplies`.
  */
-import { diagnosis } from './diagnosis.js';
+import { diagnosis } from '../diagnosis.js';
+import { isTerminal, type Run, type RunState, type StepRecord } from '../run.js';
 import { promptMessage } from './guided-view.js';
-import { isTerminal, type Run, type RunState, type StepRecord } from './run.js';
 import {
   type Block,
   type ChecklistItem,

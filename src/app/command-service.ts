@@ -11,12 +11,16 @@ import {
   type RolePolicy,
   requiredRole,
 } from '../core/authz.js';
-import { type Command, helpText, parseCommand, USAGE, UsageError } from '../core/commands.js';
+import { type Command, parseCommand, UsageError } from '../core/commands.js';
 import { type Conversation, isTerminal, type Person, type Run, type RunKind } from '../core/run.js';
 import { CONNECT_RUNBOOK_VERSION } from '../core/runbooks/connect.js';
 import { ROTATE_RUNBOOK_VERSION } from '../core/runbooks/rotate.js';
 import { TEST_RUNBOOK_VERSION } from '../core/runbooks/test.js';
-import { type Inline, type MessageView, plain } from '../core/view.js';
+import { auditView } from '../core/views/audit-view.js';
+import { helpView, usageView } from '../core/views/help-view.js';
+import { say } from '../core/views/say.js';
+import { listView } from '../core/views/status-view.js';
+import type { MessageView } from '../core/views/view.js';
 import type { Queues } from '../queue/queues.js';
 import { reviveRun } from '../queue/run-lifecycle.js';
 import type { AuditLog } from '../store/audit.js';
@@ -24,15 +28,8 @@ import type { ConnectorStore } from '../store/connectors.js';
 import type { DecisionStore } from '../store/decisions.js';
 import { withTimeout } from '../store/redis.js';
 import { newRunId, type RunStore } from '../store/runs.js';
-import { auditView } from './audit-view.js';
+import type { CommandRequest } from './command-request.js';
 import type { ReportCommands } from './report-commands.js';
-import { listView } from './status-view.js';
-
-export interface CommandRequest {
-  text: string;
-  user: Person & { groups?: string[] };
-  conversation: Conversation;
-}
 
 export interface CommandDeps {
   runs: RunStore;
@@ -67,7 +64,7 @@ export class CommandService {
     try {
       command = parseCommand(request.text);
     } catch (error) {
-      if (error instanceof UsageError) return usageView(error);
+      if (error instanceof UsageError) return usageView(error, request.prefix);
       throw error;
     }
     const who: Principal = {
@@ -93,19 +90,22 @@ export class CommandService {
   private async dispatch(command: Command, request: CommandRequest, deadline: number): Promise<MessageView> {
     switch (command.verb) {
       case 'help':
-        return helpView(command.topic);
+        return helpView(command.topic, request.prefix);
       case 'test':
         return 'adhoc' in command
           ? this.startRun('test', command.adhoc.jira, { adhoc: command.adhoc }, request, deadline)
           : this.startNamed('test', command.name, { name: command.name }, request, deadline);
       case 'list':
       case 'status':
-        return this.bounded(this.statusView(command.verb === 'status' ? command.name : undefined), deadline);
+        return this.bounded(
+          this.statusView(command.verb === 'status' ? command.name : undefined, request.prefix),
+          deadline,
+        );
       case 'connect': {
         const { verb: _verb, ...params } = command;
         if (await this.bounded(this.deps.connectors.exists(command.name), deadline)) {
           return say(
-            `A connector named “${command.name}” exists already. /align rotate ${command.name} changes its credential; pick another name for a new one.`,
+            `A connector named “${command.name}” exists already. ${request.prefix} rotate ${command.name} changes its credential; pick another name for a new one.`,
           );
         }
         return this.startRun('connect', command.name, params, request, deadline);
@@ -127,7 +127,7 @@ export class CommandService {
         ).then((entries) => auditView(entries, command.name));
       case 'report':
         if (this.deps.reports) return this.deps.reports.handle(command, request);
-        return say('/align report is not available in this deployment.');
+        return say(`${request.prefix} report is not available in this deployment.`);
     }
   }
 
@@ -139,7 +139,7 @@ export class CommandService {
     deadline: number,
   ) {
     const known = await this.bounded(this.deps.connectors.exists(name), deadline);
-    if (!known) return say(`No connector named “${name}”. /align list shows the connectors.`);
+    if (!known) return say(`No connector named “${name}”. ${request.prefix} list shows the connectors.`);
     return this.startRun(kind, name, params, request, deadline);
   }
 
@@ -196,7 +196,7 @@ export class CommandService {
       const active = await this.bounded(this.deps.runs.claimActive(kind, connector, run.id), deadline);
       if (active)
         return say(
-          `A ${kind} of ${connector} is already running: ${active}. Finish or /align cancel ${active} first.`,
+          `A ${kind} of ${connector} is already running: ${active}. Finish or ${request.prefix} cancel ${active} first.`,
         );
     }
     try {
@@ -213,13 +213,13 @@ export class CommandService {
     return say(`Run ${run.id} queued: ${kind} ${connector}. Progress appears in this channel.`);
   }
 
-  private async statusView(name?: string): Promise<MessageView> {
+  private async statusView(name: string | undefined, prefix: string): Promise<MessageView> {
     const all = await this.deps.connectors.list();
     const specs = name ? all.filter((s) => s.name === name) : all;
     if (name && specs.length === 0)
-      return say(`No connector named “${name}”. /align list shows the connectors.`);
+      return say(`No connector named “${name}”. ${prefix} list shows the connectors.`);
     const last = await this.deps.connectors.lastResults(specs.map((s) => s.name));
-    return listView(specs, last);
+    return listView(specs, last, prefix);
   }
 
   private bounded<T>(promise: Promise<T>, deadline: number): Promise<T> {
@@ -229,30 +229,4 @@ export class CommandService {
 
 function connectorOf(command: Command): { connector?: string } {
   return 'name' in command && typeof command.name === 'string' ? { connector: command.name } : {};
-}
-
-export function say(text: string | Inline[]): MessageView {
-  const inlines = typeof text === 'string' ? [text] : text;
-  return { text: plain(inlines), blocks: [{ type: 'text', text: inlines }] };
-}
-
-function usageView(error: UsageError): MessageView {
-  const lines = [`❓ ${error.message}`];
-  if (error.verb) lines.push(`Usage: /align ${USAGE[error.verb].usage}`);
-  else lines.push('Type /align help to see the commands.');
-  return { text: lines.join('\n'), blocks: [{ type: 'text', text: [lines.join('\n')] }] };
-}
-
-function helpView(topic?: Command['verb']): MessageView {
-  const lines = helpText(topic);
-  return {
-    text: lines.join('\n'),
-    blocks: [
-      {
-        type: 'text',
-        text: [{ b: topic ? `/align ${topic}` : 'Align Bot — Jira Align ↔ Jira connectors, from chat' }],
-      },
-      { type: 'text', text: [lines.join('\n')] },
-    ],
-  };
 }

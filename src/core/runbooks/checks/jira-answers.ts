@@ -2,8 +2,8 @@
  * Known failure signatures of Jira's answers, in one place (reference/atlassian.md §1.6). Each check asks
  * here first, then reads the success body itself.
  */
-import type { DiagnosisCode } from '../diagnosis.js';
-import type { HttpAnswer } from '../ports.js';
+import type { DiagnosisCode } from '../../diagnosis.js';
+import type { HttpAnswer } from '../../ports.js';
 
 export interface Classified {
   code: DiagnosisCode;

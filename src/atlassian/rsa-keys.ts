@@ -4,7 +4,7 @@
  * Parsing is node-forge (>= 1.4.3, ASN.1 with a depth limit and all bytes consumed): the input is untrusted.
  */
 import forge from 'node-forge';
-import type { KeyInspection } from '../core/runbooks/oauth-port.js';
+import type { KeyInspection } from '../core/runbooks/checks/oauth-port.js';
 
 const { asn1, pki } = forge;
 type Asn1 = forge.asn1.Asn1;

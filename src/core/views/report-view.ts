@@ -5,9 +5,9 @@
  * replies keep a 500-connector report to one message in the channel, and the outbox already posts each keyed
  * reply once and edits it in place. Budgets count plain characters, well under the ~12k Slack accepts.
  */
-import { diagnosis, shortHint } from './diagnosis.js';
-import { expiryPhrase, type ReportData, type ReportRow } from './report.js';
-import type { Run } from './run.js';
+import { diagnosis, shortHint } from '../diagnosis.js';
+import { expiryPhrase, type ReportData, type ReportRow } from '../report.js';
+import type { Run } from '../run.js';
 import { failureMessage, outcomeLine } from './run-view.js';
 import { type Block, type Inline, type MessageView, plain, type ReplyView, type RunView } from './view.js';
 

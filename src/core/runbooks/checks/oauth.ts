@@ -3,15 +3,16 @@
  * pasted public key, the consumer-key probe (request-token signed with a throwaway key: consumer_key_unknown vs
  * signature_invalid tells whether Jira knows the key, without Jira Align's private key) and a stored access token.
  */
-import { checkConsumerKey, suggestConsumerKey } from '../consumer-key.js';
-import type { DiagnosisCode } from '../diagnosis.js';
-import type { Credential, HttpAnswer } from '../ports.js';
-import type { Secret } from '../secret.js';
-import type { TestTarget } from '../target.js';
-import { type CheckDef, type CheckOutcome, fail, pass, warn } from './checks.js';
+
+import type { TestTarget } from '../../connector-spec.js';
+import { checkConsumerKey, suggestConsumerKey } from '../../consumer-key.js';
+import type { DiagnosisCode } from '../../diagnosis.js';
+import type { Credential, HttpAnswer } from '../../ports.js';
+import type { Secret } from '../../secret.js';
+import { callJira, siteUrl, type TestContext } from './context.js';
 import { classifyJiraAnswer, errorMessages, excerpt, header, parseJson } from './jira-answers.js';
 import type { KeyInspection, OAuthSigned } from './oauth-port.js';
-import { callJira, siteUrl, type TestContext } from './test-context.js';
+import { type CheckDef, type CheckOutcome, fail, pass, warn } from './run-checks.js';
 
 type Check = CheckDef<TestContext>;
 

@@ -1,5 +1,5 @@
 /** Redis key names, all under one prefix so tests and deployments can share a server. */
-export class Keys {
+export class RedisKeys {
   constructor(readonly prefix: string) {}
 
   run(id: string): string {

@@ -1,5 +1,5 @@
 /** Builds a test target for a run: the connector's spec and its secrets, resolved now and kept only in memory. */
-import { adhocSpec, type ConnectorSpec, type TestTarget } from '../core/target.js';
+import { adhocSpec, type ConnectorSpec, type TestTarget } from '../core/connector-spec.js';
 import type { ConnectorStore } from '../store/connectors.js';
 import { resolveSecret, type StoredSecretReader } from '../store/secret-sources.js';
 

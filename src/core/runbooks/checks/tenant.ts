@@ -4,11 +4,11 @@
  * when it cannot be read (a proxy blocks the path, the edge times out, the new address of a renamed site does not
  * answer) the check says what could not be checked and the credential checks go on (they may follow a skip here).
  */
-import type { HttpAnswer } from '../ports.js';
-import { type CheckDef, type CheckOutcome, fail, pass, skip, warn } from './checks.js';
+import type { HttpAnswer } from '../../ports.js';
+import { siteUrl, type TestContext } from './context.js';
 import { header, hostOf, looksLikeHtml, parseJson } from './jira-answers.js';
 import { answeredOtherwise, notChecked, probe } from './probes.js';
-import { siteUrl, type TestContext } from './test-context.js';
+import { type CheckDef, type CheckOutcome, fail, pass, skip, warn } from './run-checks.js';
 
 const WHAT = 'whether a Jira Cloud site is at this address, and its cloud id';
 

@@ -6,7 +6,8 @@ import { getNextMillis } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Command } from '../core/commands.js';
 import type { Conversation } from '../core/run.js';
-import type { Block, Inline, MessageView } from '../core/view.js';
+import { say } from '../core/views/say.js';
+import type { Block, Inline, MessageView } from '../core/views/view.js';
 import type { Queues } from '../queue/queues.js';
 import { reportRun, startReportRun } from '../queue/report-runs.js';
 import {
@@ -19,7 +20,7 @@ import type { ReportSettings } from '../queue/report-settings.js';
 import type { AuditLog } from '../store/audit.js';
 import { withTimeout } from '../store/redis.js';
 import { newRunId, type RunStore } from '../store/runs.js';
-import type { CommandRequest } from './command-service.js';
+import type { CommandRequest } from './command-request.js';
 
 type ReportCommand = Extract<Command, { verb: 'report' }>;
 
@@ -43,7 +44,7 @@ export class ReportCommands {
       case 'schedule':
         return this.schedule(command, request);
       case 'list':
-        return this.list(request.conversation);
+        return this.list(request.conversation, request.prefix);
       case 'off':
         return this.off(request);
     }
@@ -73,7 +74,9 @@ export class ReportCommands {
     const tz = command.tz ?? 'UTC';
     const problem = cronProblem(command.cron, tz, this.deps.settings.minIntervalMs);
     if (problem)
-      return say(`❓ ${problem}\nExample: /align report schedule "0 9 * * 1-5" --tz Europe/Berlin`);
+      return say(
+        `❓ ${problem}\nExample: ${request.prefix} report schedule "0 9 * * 1-5" --tz Europe/Berlin`,
+      );
     const before = await this.bounded(this.deps.scheduler.byId(scheduleIdFor(request.conversation)));
     const schedule = await this.bounded(
       this.deps.scheduler.upsert({
@@ -90,16 +93,16 @@ export class ReportCommands {
       `📅 Fleet report scheduled for this channel: \`${command.cron}\` in ${tz}${command.onlyChanges ? ', posted only when something changed' : ''}.`,
       ...(next ? [`Next: ${when(next, tz)}.`] : []),
       ...(before ? [`This replaces the earlier schedule (${describeSchedule(before)}).`] : []),
-      '/align report off stops it; /align report now runs one at once.',
+      `${request.prefix} report off stops it; ${request.prefix} report now runs one at once.`,
     ];
     return say(lines.join('\n'));
   }
 
-  private async list(here: Conversation): Promise<MessageView> {
+  private async list(here: Conversation, prefix: string): Promise<MessageView> {
     const schedules = await this.bounded(this.deps.scheduler.list());
     if (schedules.length === 0) {
       return say(
-        'No fleet report schedules. /align report schedule "0 9 * * 1-5" --tz Europe/Berlin sets one for this channel.',
+        `No fleet report schedules. ${prefix} report schedule "0 9 * * 1-5" --tz Europe/Berlin sets one for this channel.`,
       );
     }
     const lines: Inline[] = [];
@@ -142,10 +145,6 @@ export class ReportCommands {
   private bounded<T>(promise: Promise<T>): Promise<T> {
     return withTimeout(promise, this.deps.timeoutMs ?? 1500, 'Redis did not answer in time');
   }
-}
-
-function say(text: string): MessageView {
-  return { text, blocks: [{ type: 'text', text: [text] }] };
 }
 
 function when(epochMs: number, timeZone: string): string {

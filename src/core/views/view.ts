@@ -3,7 +3,7 @@
  * draws. Strings in it are plain text; renderers escape them for their platform, so untrusted text (Jira error
  * messages, project names) can never become a mention or a link.
  */
-import type { StepStatus } from './run.js';
+import type { StepStatus } from '../status.js';
 
 export type Inline =
   | string

@@ -1,18 +1,20 @@
 /** `/align list` and `/align status`: connectors with their last result, as a message view. */
-import { hostOf } from '../core/runbooks/jira-answers.js';
-import type { ConnectorSpec } from '../core/target.js';
-import type { Block, Inline, MessageView } from '../core/view.js';
-import type { LastResult } from '../store/connectors.js';
+
+import type { ConnectorSpec } from '../connector-spec.js';
+import type { LastResult } from '../last-result.js';
+import { hostOf } from '../runbooks/checks/jira-answers.js';
+import type { Block, Inline, MessageView } from './view.js';
 
 const ICON: Record<string, string> = { succeeded: '✅', failed: '❌', cancelled: '🚫', expired: '⌛' };
 
 export function listView(
   specs: ConnectorSpec[],
   last: Map<string, LastResult>,
+  prefix: string,
   now = Date.now(),
 ): MessageView {
   if (specs.length === 0) {
-    const text = 'No connectors yet. Add them to the connectors file, or set one up with /align connect.';
+    const text = `No connectors yet. Add them to the connectors file, or set one up with ${prefix} connect.`;
     return { text, blocks: [{ type: 'text', text: [text] }] };
   }
   const lines: Inline[] = [];

@@ -3,9 +3,9 @@
  * accepted (sent verbatim: Align tokens contain any character), and the connector's projects and boards carry no
  * `errorMessage`. Network failures here are Jira Align's reachability, not Jira's: they become ALIGN_UNREACHABLE.
  */
-import { type Credential, type HttpAnswer, NetFailure } from '../ports.js';
-import { Secret } from '../secret.js';
-import { type CheckDef, type CheckOutcome, fail, pass, skip, warn } from './checks.js';
+import { type Credential, type HttpAnswer, NetFailure } from '../../ports.js';
+import { Secret } from '../../secret.js';
+import { callJira, type TestContext } from './context.js';
 import {
   type Classified,
   errorMessages,
@@ -15,7 +15,7 @@ import {
   looksLikeHtml,
   parseJson,
 } from './jira-answers.js';
-import { callJira, type TestContext } from './test-context.js';
+import { type CheckDef, type CheckOutcome, fail, pass, skip, warn } from './run-checks.js';
 
 type Check = CheckDef<TestContext>;
 
