@@ -19,14 +19,13 @@ import { type Config, DEFAULT_METRICS_PORT } from './config.js';
 import { systemClock } from './core/ports.js';
 import type { Run } from './core/run.js';
 import { DEFAULT_LIMITS } from './core/runbooks/checks/context.js';
-import { reportRunView } from './core/views/report-view.js';
-import { runView } from './core/views/run-view.js';
 import { OUTBOX_QUEUE, RUNS_QUEUE } from './queue/names.js';
 import { outboxProcessor } from './queue/outbox.js';
 import { Pacer } from './queue/pacer.js';
 import { Queues } from './queue/queues.js';
 import { ReportScheduler, startReportTriggers } from './queue/report-scheduler.js';
 import type { TestContextFactory } from './queue/run-deps.js';
+import { RUN_KINDS } from './queue/run-kinds.js';
 import { RunLifecycle } from './queue/run-lifecycle.js';
 import { RunSweeper } from './queue/run-sweeper.js';
 import { runProcessor } from './queue/run-worker.js';
@@ -176,7 +175,7 @@ export async function startWorkers(infra: Infra, chat = chatAdapters(infra.confi
       deliveries: infra.deliveries,
       pacer: new Pacer(connection, infra.keys),
       chatFor: (platform) => chat[platform],
-      viewOf: (run) => (run.kind === 'report' ? reportRunView(run) : runView(run)),
+      viewOf: (run, prefix) => RUN_KINDS[run.kind].view(run, prefix),
       logger,
       onDelivery: metrics.onDelivery,
     }),
@@ -197,7 +196,7 @@ export async function startWorkers(infra: Infra, chat = chatAdapters(infra.confi
   }
   metrics.watchRunWorker(runs, infra.runs);
   const triggers = await startReportTriggers({ ...infra, prefix: config.redisPrefix });
-  const sweeper = new RunSweeper({ ...runDeps, life: new RunLifecycle(runDeps) });
+  const sweeper = new RunSweeper({ ...runDeps, life: new RunLifecycle(runDeps, RUN_KINDS) });
   sweeper.start();
   return {
     async close() {

@@ -7,12 +7,20 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/core/ports.js';
 import { buildReport } from '../src/core/report.js';
-import { END_STATE, type EndReason, RUN_KINDS, type Run, type RunKind, runOutcome } from '../src/core/run.js';
+import {
+  END_STATE,
+  type EndReason,
+  RUN_KIND_IDS,
+  type Run,
+  type RunKind,
+  runOutcome,
+} from '../src/core/run.js';
 import { reportRunView } from '../src/core/views/report-view.js';
 import { runView } from '../src/core/views/run-view.js';
 import { createLogger } from '../src/logger.js';
 import { Queues } from '../src/queue/queues.js';
 import { FLEET } from '../src/queue/report-runs.js';
+import { RUN_KINDS } from '../src/queue/run-kinds.js';
 import { RunLifecycle } from '../src/queue/run-lifecycle.js';
 import { AuditLog } from '../src/store/audit.js';
 import { ConnectorStore } from '../src/store/connectors.js';
@@ -30,16 +38,19 @@ const connectors = new ConnectorStore(redis, keys);
 const audit = new AuditLog(redis, keys);
 const queues = new Queues(redis, prefix);
 const history = new HistoryStore(redis, keys);
-const life = new RunLifecycle({
-  runs,
-  connectors,
-  queues,
-  decisions: new DecisionStore(redis, keys),
-  audit,
-  clock: systemClock,
-  history,
-  logger: createLogger('silent'),
-});
+const life = new RunLifecycle(
+  {
+    runs,
+    connectors,
+    queues,
+    decisions: new DecisionStore(redis, keys),
+    audit,
+    clock: systemClock,
+    history,
+    logger: createLogger('silent'),
+  },
+  RUN_KINDS,
+);
 
 afterAll(async () => {
   await queues.close();
@@ -107,14 +118,14 @@ function outcomeFor(reason: EndReason) {
 }
 
 function rootText(run: Run): string {
-  const root = run.kind === 'report' ? reportRunView(run).root : runView(run).root;
+  const root = run.kind === 'report' ? reportRunView(run, '/align').root : runView(run).root;
   return `${root.text}\n${JSON.stringify(root.blocks)}`;
 }
 
 const REASONS = Object.keys(END_STATE) as EndReason[];
 
 describe('the run lifecycle ends every kind for every reason the same way', () => {
-  for (const kind of RUN_KINDS) {
+  for (const kind of RUN_KIND_IDS) {
     for (const reason of REASONS) {
       it(`${kind} · ${reason}`, async () => {
         const connector = kind === 'report' ? FLEET : `c-${kind}-${reason}`;

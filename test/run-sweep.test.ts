@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/core/ports.js';
 import type { Run, RunState } from '../src/core/run.js';
 import { createLogger } from '../src/logger.js';
+import { RUN_KINDS } from '../src/queue/run-kinds.js';
 import { RunLifecycle } from '../src/queue/run-lifecycle.js';
 import { RunSweeper } from '../src/queue/run-sweeper.js';
 import { newRunId } from '../src/store/runs.js';
@@ -33,7 +34,10 @@ beforeAll(async () => {
     clock: systemClock,
     logger: createLogger('silent'),
   };
-  sweeper = new RunSweeper({ ...deps, life: new RunLifecycle(deps) }, { batch: 100, graceMs: 1000 });
+  sweeper = new RunSweeper(
+    { ...deps, life: new RunLifecycle(deps, RUN_KINDS) },
+    { batch: 100, graceMs: 1000 },
+  );
 });
 
 afterAll(async () => {

@@ -12,16 +12,14 @@ import {
   requiredRole,
 } from '../core/authz.js';
 import { type Command, parseCommand, UsageError } from '../core/commands.js';
-import { type Conversation, isTerminal, type Person, type Run, type RunKind } from '../core/run.js';
-import { CONNECT_RUNBOOK_VERSION } from '../core/runbooks/connect.js';
-import { ROTATE_RUNBOOK_VERSION } from '../core/runbooks/rotate.js';
-import { TEST_RUNBOOK_VERSION } from '../core/runbooks/test.js';
+import { isTerminal, type RunKind } from '../core/run.js';
 import { auditView } from '../core/views/audit-view.js';
 import { helpView, usageView } from '../core/views/help-view.js';
 import { say } from '../core/views/say.js';
 import { listView } from '../core/views/status-view.js';
 import type { MessageView } from '../core/views/view.js';
 import type { Queues } from '../queue/queues.js';
+import { newRun, RUN_KINDS } from '../queue/run-kinds.js';
 import { reviveRun } from '../queue/run-lifecycle.js';
 import type { AuditLog } from '../store/audit.js';
 import type { ConnectorStore } from '../store/connectors.js';
@@ -43,13 +41,6 @@ export interface CommandDeps {
   timeoutMs?: number;
   reports?: ReportCommands;
 }
-
-const RUNBOOK_VERSIONS: Record<RunKind, number> = {
-  test: TEST_RUNBOOK_VERSION,
-  rotate: ROTATE_RUNBOOK_VERSION,
-  connect: CONNECT_RUNBOOK_VERSION,
-  report: 1,
-};
 
 export const ACK_BUDGET_MS = 2000;
 
@@ -177,22 +168,16 @@ export class CommandService {
     request: CommandRequest,
     deadline: number,
   ) {
-    const now = Date.now();
-    const run: Run = {
+    const run = newRun({
       id: newRunId(),
       kind,
       connector,
       requestedBy: request.user,
       conversation: request.conversation,
-      runbookVersion: RUNBOOK_VERSIONS[kind],
-      steps: [],
-      state: 'queued',
-      createdAt: now,
-      updatedAt: now,
       params,
-      facts: {},
-    };
-    if (kind !== 'test') {
+      now: Date.now(),
+    });
+    if (RUN_KINDS[kind].exclusive) {
       const active = await this.bounded(this.deps.runs.claimActive(kind, connector, run.id), deadline);
       if (active)
         return say(

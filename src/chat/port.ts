@@ -6,7 +6,9 @@ import type { Conversation, MessageRef } from '../core/run.js';
 import type { MessageView } from '../core/views/view.js';
 
 export interface ChatPort {
-  readonly platform: 'slack' | 'teams';
+  readonly platform: string;
+  /** How people address the bot here, for hints in views: "/align" or "@Align Bot". */
+  readonly commandPrefix: string;
   /** Minimum spacing of new messages per conversation and of edits per message. */
   readonly pacing: { postIntervalMs: number; updateIntervalMs: number };
   post(conversation: Conversation, message: MessageView, thread?: MessageRef): Promise<MessageRef>;

@@ -12,7 +12,7 @@ export const BOT_DIAGNOSES = {
       'Align Bot encrypts every credential handed over through its secure form under ALIGN_BOT_MASTER_KEY and records which key id it used. This credential names a key id (in the details) that is missing from ALIGN_BOT_MASTER_KEY on the workers — usually an old key dropped from the list during a key rotation — or a key with that id that holds different bytes.',
     fix: [
       'Put the old key back into ALIGN_BOT_MASTER_KEY on every worker, after the current one: ALIGN_BOT_MASTER_KEY=newid:<new key>,oldid:<old key> (the id in the details), and restart the workers.',
-      'If the old key is lost, the credential cannot be recovered: run /align rotate <name> and hand over the credential again.',
+      'If the old key is lost, the credential cannot be recovered: run Align Bot’s rotate command (rotate <name>) and hand over the credential again.',
       'Keep every key id that still has records until they are rewrapped under the new key (Vault.rewrap).',
     ],
     source: 'README.md, Secrets (ALIGN_BOT_MASTER_KEY, key rotation)',

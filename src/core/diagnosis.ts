@@ -165,7 +165,7 @@ const CATALOGUE: Record<DiagnosisCode, Entry> = {
     fix: [
       'Log in as the service account in a private (non-cached) browser window and create a new API token at https://id.atlassian.com/manage-profile/security/api-tokens.',
       'In Jira Align: Deactivate the connector, paste the token into "API Token/Jira Password" with the service account’s email as "Jira Username", Save, then Activate.',
-      'Use /align rotate <name> to do this with an approval and a check before and after.',
+      'Use Align Bot’s rotate command (rotate <name>) to do this with an approval and a check before and after.',
     ],
     source: 'https://support.atlassian.com/jira-align/kb/401-unauthorized-error-jira-align-jira-connector/',
   },
@@ -224,7 +224,7 @@ const CATALOGUE: Record<DiagnosisCode, Entry> = {
       'The credentials work, but the account’s applicationRoles are empty: it is in no group that grants Jira. Site admins do not automatically have product access.',
     fix: [
       'In Atlassian Administration > Directory > Groups (or the service account’s page), give the account the Jira app role "User".',
-      'Then run /align test again.',
+      'Then run Align Bot’s test command again.',
     ],
     source: QUICK_GUIDE,
   },
@@ -247,7 +247,7 @@ const CATALOGUE: Record<DiagnosisCode, Entry> = {
       'The service account sees the project but lacks permissions Jira Align needs for a two-way sync (see details).',
     fix: [
       'In Jira: Project settings > Permissions for that project, grant the missing permissions to a role or group of the service account.',
-      'Then run /align test again; the check lists what is still missing.',
+      'Then run Align Bot’s test command again; the check lists what is still missing.',
     ],
     source:
       'https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-permissions/#api-rest-api-3-mypermissions-get',
@@ -447,7 +447,7 @@ const CATALOGUE: Record<DiagnosisCode, Entry> = {
       'Atlassian API tokens live at most one year. When it expires the connector stops syncing, and only the token’s owner gets an email, about a day before.',
     fix: [
       'Create the new token now, logged in as the service account in a private browser window.',
-      'Run /align rotate <name> to switch the connector over with an approval and a check before and after.',
+      'Run Align Bot’s rotate command (rotate <name>) to switch the connector over with an approval and a check before and after.',
     ],
     source: API_TOKENS,
   },
@@ -457,7 +457,7 @@ const CATALOGUE: Record<DiagnosisCode, Entry> = {
     cause: 'The recorded expiry date of the connector’s credential has passed; Jira will answer 401.',
     fix: [
       'Create a new token as the service account (private browser window).',
-      'Run /align rotate <name>: Deactivate, update, Save, Activate, with a check at the end.',
+      'Run Align Bot’s rotate command (rotate <name>): Deactivate, update, Save, Activate, with a check at the end.',
     ],
     source: API_TOKENS,
   },
@@ -468,7 +468,7 @@ const CATALOGUE: Record<DiagnosisCode, Entry> = {
       'Jira Align only applies a changed authentication (type, token, password, key) when the connector is Deactivated, updated, Saved and Activated again, in that order.',
     fix: [
       'In the connector window: Deactivate, change the authentication, Save, then Activate.',
-      'Use /align rotate <name>: it walks through these steps and verifies the result.',
+      'Use Align Bot’s rotate command (rotate <name>): it walks through these steps and verifies the result.',
     ],
     source: QUICK_GUIDE,
   },

@@ -7,8 +7,8 @@ import type { StepStatus } from './status.js';
 
 export type { CheckStatus, StepStatus } from './status.js';
 
-export const RUN_KINDS = ['test', 'connect', 'rotate', 'report'] as const;
-export type RunKind = (typeof RUN_KINDS)[number];
+export const RUN_KIND_IDS = ['test', 'connect', 'rotate', 'report'] as const;
+export type RunKind = (typeof RUN_KIND_IDS)[number];
 
 export type RunState = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'expired';
 export type EndState = 'succeeded' | 'failed' | 'cancelled' | 'expired';
@@ -126,4 +126,31 @@ export function isTerminal(state: RunState): boolean {
 /** passed when no step failed; warnings do not fail a run. */
 export function stepsOutcome(steps: StepRecord[]): RunOutcome {
   return runOutcome(steps.some((s) => s.status === 'fail') ? 'failed' : 'passed');
+}
+
+/** A new Run, persisted before any work starts: queued, no steps yet. */
+export function newRunRecord(input: {
+  id: string;
+  kind: RunKind;
+  connector: string;
+  requestedBy: Person;
+  conversation: Conversation;
+  params: Record<string, unknown>;
+  runbookVersion: number;
+  now: number;
+}): Run {
+  return {
+    id: input.id,
+    kind: input.kind,
+    connector: input.connector,
+    requestedBy: input.requestedBy,
+    conversation: input.conversation,
+    runbookVersion: input.runbookVersion,
+    steps: [],
+    state: 'queued',
+    createdAt: input.now,
+    updatedAt: input.now,
+    params: { ...input.params },
+    facts: {},
+  };
 }

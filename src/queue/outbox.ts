@@ -20,7 +20,7 @@ export interface OutboxDeps {
   deliveries: DeliveryStore;
   pacer: Pacer;
   chatFor(platform: Run['conversation']['platform']): ChatPort | undefined;
-  viewOf(run: Run): Promise<RunView> | RunView;
+  viewOf(run: Run, prefix: string): Promise<RunView> | RunView;
   logger: Logger;
   onDelivery?(event: 'post' | 'update' | 'rate_limited' | 'failed', platform: string): void;
 }
@@ -59,7 +59,7 @@ export async function syncRun(runId: string, deps: OutboxDeps): Promise<void> {
   if (!run) return;
   const chat = deps.chatFor(run.conversation.platform);
   if (!chat) return;
-  const view = await deps.viewOf(run);
+  const view = await deps.viewOf(run, chat.commandPrefix);
   const state = await deps.deliveries.get(runId);
   const writer = new PacedWriter(chat, run, deps);
 

@@ -6,10 +6,10 @@ import { createHash } from 'node:crypto';
 import type { Conversation, Person, Run } from '../core/run.js';
 import type { RunStore } from '../store/runs.js';
 import type { Queues } from './queues.js';
+import { newRun } from './run-kinds.js';
 
 /** The `connector` of a report run: not a valid connector name, so it can never collide with one. */
 export const FLEET = '@fleet';
-export const REPORT_RUNBOOK_VERSION = 1;
 
 export interface ReportParams {
   trigger: 'now' | 'schedule';
@@ -36,20 +36,7 @@ export function reportRun(input: {
   params: ReportParams;
   now: number;
 }): Run {
-  return {
-    id: input.id,
-    kind: 'report',
-    connector: FLEET,
-    requestedBy: input.requestedBy,
-    conversation: input.conversation,
-    runbookVersion: REPORT_RUNBOOK_VERSION,
-    steps: [],
-    state: 'queued',
-    createdAt: input.now,
-    updatedAt: input.now,
-    params: { ...input.params },
-    facts: {},
-  };
+  return newRun({ ...input, kind: 'report', connector: FLEET, params: { ...input.params } });
 }
 
 /** Writes the run (unless it exists) and enqueues it; false when the run already existed. */

@@ -53,15 +53,13 @@ export class RunCancelled extends Error {
   }
 }
 
-/** What differs between kinds at the ends of a run. */
-const KINDS: Record<RunKind, { auditsStart: boolean; recordsResult(run: Run): boolean }> = {
-  test: { auditsStart: false, recordsResult: (run) => typeof run.params.name === 'string' },
-  // A connect that did not pass saved no connector: there is nothing to record a result for.
-  connect: { auditsStart: true, recordsResult: (run) => run.outcome?.reason === 'passed' },
-  rotate: { auditsStart: true, recordsResult: () => true },
-  // A report records each connector's result as it is tested.
-  report: { auditsStart: false, recordsResult: () => false },
-};
+/** What differs between kinds at the ends of a run (declared per kind in run-kinds.ts). */
+export interface KindPolicy {
+  /** The start is audited (guided runs); others are audited only when they end. */
+  auditsStart: boolean;
+  /** The run's verdict becomes the connector's last result. */
+  recordsResult(run: Run): boolean;
+}
 
 /** Only a finished verdict says something about the connector; a cancel or a bot failure does not. */
 const VERDICTS: readonly EndReason[] = ['passed', 'failed'];
@@ -78,13 +76,16 @@ const AUDIT_OUTCOME: Record<EndReason, AuditEntry['outcome']> = {
 };
 
 export class RunLifecycle {
-  constructor(private readonly deps: LifecycleDeps) {}
+  constructor(
+    private readonly deps: LifecycleDeps,
+    private readonly kinds: Record<RunKind, KindPolicy>,
+  ) {}
 
   /** The worker took the run up: it is running (not queued, not waiting any more). */
   async start(run: Run, options: { sync?: boolean } = {}): Promise<void> {
     const first = run.state === 'queued';
     if (run.state === 'queued' || run.state === 'waiting') run.state = 'running';
-    if (first && KINDS[run.kind].auditsStart) await this.audit(run, `${run.kind} started`, 'ok');
+    if (first && this.kinds[run.kind].auditsStart) await this.audit(run, `${run.kind} started`, 'ok');
     await this.save(run, options);
   }
 
@@ -129,7 +130,7 @@ export class RunLifecycle {
     await this.deps.runs.save(run);
     await this.deps.runs.releaseActive(run.kind, run.connector, run.id);
     await this.audit(run, run.kind, AUDIT_OUTCOME[outcome.reason], endDetail(outcome));
-    if (VERDICTS.includes(outcome.reason) && KINDS[run.kind].recordsResult(run)) {
+    if (VERDICTS.includes(outcome.reason) && this.kinds[run.kind].recordsResult(run)) {
       await this.deps.connectors.setLastResult(run.connector, lastResultOf(run));
       if (run.kind === 'test') await this.deps.history?.append(run.id, testResult(run));
     }

@@ -6,19 +6,15 @@
  */
 import { DelayedError, type Job } from 'bullmq';
 import { diagnosedOf } from '../core/diagnosis-bot.js';
-import { isTerminal, type Run, runOutcome } from '../core/run.js';
-import { connectSteps } from '../core/runbooks/connect.js';
-import { rotateSteps } from '../core/runbooks/rotate.js';
-import { executeGuided, type Parking } from './execute-guided.js';
-import { executeReport, type ReportRunDeps } from './execute-report.js';
-import { executeTest } from './execute-test.js';
-import { guidedContext } from './guided-context.js';
+import { isTerminal, runOutcome } from '../core/run.js';
+import type { ReportRunDeps } from './execute-report.js';
 import type { RunJob } from './names.js';
 import type { RunDeps } from './run-deps.js';
+import { RUN_KINDS } from './run-kinds.js';
 import { RunCancelled, RunLifecycle } from './run-lifecycle.js';
 
 export function runProcessor(deps: RunDeps & { report?: ReportRunDeps }) {
-  const life = new RunLifecycle(deps);
+  const life = new RunLifecycle(deps, RUN_KINDS);
   return async (job: Job<RunJob>, token?: string): Promise<void> => {
     const run = await deps.runs.get(job.data.runId);
     if (!run) {
@@ -29,7 +25,7 @@ export function runProcessor(deps: RunDeps & { report?: ReportRunDeps }) {
     if (isTerminal(run.state)) return;
     try {
       await life.checkCancel(run);
-      await execute(run, { job, token }, life, deps);
+      await RUN_KINDS[run.kind].execute(run, { parking: { job, token }, life, deps });
     } catch (error) {
       if (error instanceof DelayedError) throw error;
       if (error instanceof RunCancelled) return;
@@ -47,32 +43,6 @@ export function runProcessor(deps: RunDeps & { report?: ReportRunDeps }) {
       throw error;
     }
   };
-}
-
-function execute(
-  run: Run,
-  parking: Parking,
-  life: RunLifecycle,
-  deps: RunDeps & { report?: ReportRunDeps },
-): Promise<void> {
-  switch (run.kind) {
-    case 'test':
-      return executeTest(run, life, deps);
-    case 'rotate':
-      return executeRotate(run, parking, life, deps);
-    case 'connect':
-      return executeGuided(run, connectSteps(), guidedContext(run, undefined, deps), parking, life, deps);
-    case 'report':
-      if (!deps.report) throw new Error('report runs need the report dependencies');
-      return executeReport(run, life, deps, deps.report);
-  }
-}
-
-/** Rotate re-reads its connector at every wake-up: one deleted meanwhile ends the run and says so. */
-async function executeRotate(run: Run, parking: Parking, life: RunLifecycle, deps: RunDeps): Promise<void> {
-  const existing = await deps.connectors.get(run.connector);
-  if (!existing) return life.end(run, runOutcome('connector-gone'));
-  await executeGuided(run, rotateSteps(), guidedContext(run, existing, deps), parking, life, deps);
 }
 
 /** Name and message: errors carry ids and codes, never a secret. */

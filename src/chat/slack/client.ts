@@ -36,6 +36,7 @@ export interface SlackChatOptions {
 
 export class SlackChat implements ChatPort {
   readonly platform = 'slack' as const;
+  readonly commandPrefix = '/align';
   readonly pacing = { postIntervalMs: 1000, updateIntervalMs: 1000 };
   readonly client: WebClient;
 

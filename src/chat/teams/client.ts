@@ -40,6 +40,7 @@ export interface TeamsChatOptions {
 
 export class TeamsChat implements ChatPort {
   readonly platform = 'teams' as const;
+  readonly commandPrefix = '@Align Bot';
   /** The outbox's own spacing; the thread windows below are enforced here on every call. */
   readonly pacing = { postIntervalMs: 1000, updateIntervalMs: 1000 };
   readonly threadLimits = TEAMS_THREAD_LIMITS;

@@ -262,7 +262,7 @@ const finalTest: GuidedStep = {
     if (secret) await ctx.keepSecret(ctx.facts.credentialRef as string);
     await ctx.saveConnector({ ...spec, active: true });
     return pass(
-      `${passedDetail(results)} Saved as connector ${spec.name}; /align test ${spec.name} runs it again.`,
+      `${passedDetail(results)} Saved as connector ${spec.name}; “test ${spec.name}” runs it again.`,
     );
   },
 };

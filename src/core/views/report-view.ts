@@ -39,12 +39,14 @@ export interface ReportMeta {
   runId: string;
   /** Who asked, or which schedule fired. */
   trigger: Inline[];
+  /** How the platform addresses the bot ("/align", "@Align Bot"), for the hints. */
+  prefix?: string;
 }
 
 /** The view of a report run in any state: progress, the report, or why it failed. */
-export function reportRunView(run: Run): RunView {
+export function reportRunView(run: Run, prefix?: string): RunView {
   const report = run.facts.report as ReportData | undefined;
-  const meta = metaOf(run);
+  const meta = { ...metaOf(run), ...(prefix ? { prefix } : {}) };
   if (report) return reportView(report, meta);
   if (run.state === 'failed' || run.state === 'cancelled' || run.state === 'expired') {
     const reason = outcomeLine(run);
@@ -74,6 +76,11 @@ function metaContext(meta: ReportMeta, extra = ''): Block {
   return { type: 'context', text: [`${meta.runId} · `, ...meta.trigger, ...(extra ? [extra] : [])] };
 }
 
+/** A command as the reader types it: with the platform's prefix, or quoted as the bare command. */
+function command(meta: ReportMeta, text: string): string {
+  return meta.prefix ? `${meta.prefix} ${text}` : `“${text}”`;
+}
+
 export function reportView(data: ReportData, meta: ReportMeta): RunView {
   const head = headline(data);
   if (data.total === 0) {
@@ -82,7 +89,7 @@ export function reportView(data: ReportData, meta: ReportMeta): RunView {
       {
         type: 'text',
         text: [
-          'There are no connectors to test. Add them to the connectors file (ALIGN_BOT_CONNECTORS_FILE) or set one up with /align connect.',
+          `There are no connectors to test. Add them to the connectors file (ALIGN_BOT_CONNECTORS_FILE) or set one up with ${command(meta, 'connect')}.`,
         ],
       },
       ...changeBlocks(data),
@@ -124,7 +131,7 @@ export function reportView(data: ReportData, meta: ReportMeta): RunView {
       ],
     },
   }));
-  return { root, replies: [...replies, ...failureReplies(failing)] };
+  return { root, replies: [...replies, ...failureReplies(failing, meta)] };
 }
 
 function headline(data: ReportData): string {
@@ -279,7 +286,7 @@ function rowBlocks(rows: Inline[][]): Block[] {
   return blocks;
 }
 
-function failureReplies(failing: ReportRow[]): ReplyView[] {
+function failureReplies(failing: ReportRow[], meta: ReportMeta): ReplyView[] {
   const withCode = failing.filter((r) => r.code);
   const replies: ReplyView[] = withCode.slice(0, REPORT_LIMITS.failureReplies).map((row) => ({
     key: `fail:${row.name}`,
@@ -302,7 +309,10 @@ function failureReplies(failing: ReportRow[]): ReplyView[] {
         blocks: [
           { type: 'text', text: [{ b: `${rest.length} more failing connectors` }] },
           { type: 'text', text: [`${lines.join('\n')}${more}`.slice(0, REPORT_LIMITS.blockChars)] },
-          { type: 'context', text: ['/align test <name> shows the full diagnosis and fix for one of them.'] },
+          {
+            type: 'context',
+            text: [`${command(meta, 'test <name>')} shows the full diagnosis and fix for one of them.`],
+          },
         ],
       },
     });
