@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_ALLOWED_HOSTS, parseResolveList } from './atlassian/egress.js';
 import { parseHostRule } from './atlassian/egress-hosts.js';
+import { PlatformSettingsError } from './chat/platform.js';
+import { PLATFORMS } from './chat/platforms.js';
 import type { ReportSettings } from './queue/report-settings.js';
 import { DEFAULT_RETENTION_DAYS } from './store/history.js';
 import { type MasterKey, parseMasterKeys } from './store/vault.js';
@@ -40,9 +42,6 @@ const httpUrl = z.url({ protocol: /^https?$/ });
 const schema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
-  SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'must be a bot token (xoxb-…)').optional(),
-  SLACK_API_URL: httpUrl.default('https://slack.com/api/'),
   ALIGN_BOT_CONNECTORS_FILE: z.string().min(1).optional(),
   ALIGN_BOT_ALLOWED_HOSTS: list,
   ALIGN_BOT_ALLOW_PRIVATE_EGRESS: bool,
@@ -85,9 +84,6 @@ const schema = z.object({
 const FIXES: Record<string, string> = {
   REDIS_URL: 'set it to redis://host:6379 (or unset it to use 127.0.0.1:6379)',
   PORT: 'set a port number such as 3000',
-  SLACK_BOT_TOKEN: 'copy the Bot User OAuth Token (xoxb-…) from your Slack app’s OAuth & Permissions page',
-  SLACK_SIGNING_SECRET: 'copy the Signing Secret from your Slack app’s Basic Information page',
-  SLACK_API_URL: 'leave it unset, or give the full URL of a Slack API simulator ending in /api/',
   ALIGN_BOT_ALLOWED_HOSTS:
     'use host patterns separated by commas, each with :port if it is not HTTPS on 443, e.g. jira.example.com,*.corp.example:8443',
   ALIGN_BOT_ALLOW_PRIVATE_EGRESS: 'use true or false',
@@ -114,7 +110,8 @@ export interface Config {
   redisDefaulted: boolean;
   redisPrefix: string;
   port: number;
-  slack?: { signingSecret: string; botToken: string; apiUrl: string };
+  /** Settings of each configured chat platform, by platform id (src/chat/platforms.ts); none: the sandbox. */
+  platforms: Record<string, unknown>;
   connectorsFile?: string;
   egress: { allowedHosts: string[]; allowPrivate: boolean; resolve: Record<string, string> };
   roles: { operators: string[]; admins: string[]; approvers: string[] };
@@ -142,24 +139,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.env
   if (env === process.env && existsSync(envFile)) process.loadEnvFile(envFile);
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = schema.safeParse(present);
+  const platformProblems: string[] = [];
+  const platforms = readPlatforms(env, platformProblems);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
+    throw new ConfigError([
+      ...parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'environment');
         return `${name}: ${issue.message}${FIXES[name] ? ` — ${FIXES[name]}` : ''}`;
       }),
-    );
+      ...platformProblems,
+    ]);
   }
-  return toConfig(parsed.data);
+  return toConfig(parsed.data, platforms, platformProblems);
 }
 
-function toConfig(e: z.infer<typeof schema>): Config {
-  const problems: string[] = [];
-  if (Boolean(e.SLACK_SIGNING_SECRET) !== Boolean(e.SLACK_BOT_TOKEN)) {
-    problems.push(
-      `${e.SLACK_BOT_TOKEN ? 'SLACK_SIGNING_SECRET' : 'SLACK_BOT_TOKEN'}: is missing while ${e.SLACK_BOT_TOKEN ? 'SLACK_BOT_TOKEN' : 'SLACK_SIGNING_SECRET'} is set — set both for Slack, or neither for the sandbox`,
-    );
+/** Each chat platform reads its own variables; a platform without them is simply not configured. */
+function readPlatforms(env: NodeJS.ProcessEnv, problems: string[]): Record<string, unknown> {
+  const platforms: Record<string, unknown> = {};
+  for (const entry of PLATFORMS) {
+    try {
+      const settings = entry.readSettings(env);
+      if (settings !== undefined) platforms[entry.id] = settings;
+    } catch (error) {
+      if (!(error instanceof PlatformSettingsError)) throw error;
+      problems.push(...error.problems);
+    }
   }
+  return platforms;
+}
+
+function toConfig(
+  e: z.infer<typeof schema>,
+  platforms: Record<string, unknown>,
+  platformProblems: string[],
+): Config {
+  const problems: string[] = [...platformProblems];
   if (e.ALIGN_BOT_CONNECTORS_FILE && !existsSync(e.ALIGN_BOT_CONNECTORS_FILE)) {
     problems.push(
       `ALIGN_BOT_CONNECTORS_FILE: ${e.ALIGN_BOT_CONNECTORS_FILE} does not exist — fix the path or unset it`,
@@ -187,15 +201,12 @@ function toConfig(e: z.infer<typeof schema>): Config {
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  const slackApiUrl = e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`;
   return {
     redisUrl: e.REDIS_URL ?? DEFAULT_REDIS_URL,
     redisDefaulted: !e.REDIS_URL,
     redisPrefix: e.ALIGN_BOT_REDIS_PREFIX,
     port: e.PORT,
-    ...(e.SLACK_SIGNING_SECRET && e.SLACK_BOT_TOKEN
-      ? { slack: { signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, apiUrl: slackApiUrl } }
-      : {}),
+    platforms,
     ...(e.ALIGN_BOT_CONNECTORS_FILE ? { connectorsFile: e.ALIGN_BOT_CONNECTORS_FILE } : {}),
     egress: {
       allowedHosts: [...DEFAULT_ALLOWED_HOSTS, ...e.ALIGN_BOT_ALLOWED_HOSTS],

@@ -12,12 +12,11 @@ import { EgressGuard } from './atlassian/egress.js';
 import { GuardedHttpClient } from './atlassian/http.js';
 import { NodeOAuth } from './atlassian/oauth-adapter.js';
 import { inspectPublicKey } from './atlassian/rsa-keys.js';
+import type { ChatPlatform, Ingress } from './chat/platform.js';
+import { PLATFORMS } from './chat/platforms.js';
 import type { ChatPort } from './chat/port.js';
-import { createSlackApp } from './chat/slack/app.js';
-import { SlackChat } from './chat/slack/client.js';
 import { type Config, DEFAULT_METRICS_PORT } from './config.js';
 import { systemClock } from './core/ports.js';
-import type { Run } from './core/run.js';
 import { DEFAULT_LIMITS } from './core/runbooks/checks/context.js';
 import { OUTBOX_QUEUE, RUNS_QUEUE } from './queue/names.js';
 import { outboxProcessor } from './queue/outbox.js';
@@ -116,17 +115,37 @@ export function testContextFactory(config: Config, deps = createHttp(config)): T
   };
 }
 
-export function chatAdapters(config: Config): Partial<Record<Run['conversation']['platform'], ChatPort>> {
-  return config.slack
-    ? { slack: new SlackChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl }) }
-    : {};
+/** The configured chat platforms' bundles, loaded once per process. */
+async function configuredPlatforms(
+  config: Config,
+): Promise<Array<{ platform: ChatPlatform<unknown>; settings: unknown }>> {
+  const out = [];
+  for (const entry of PLATFORMS) {
+    if (!(entry.id in config.platforms)) continue;
+    out.push({ platform: await entry.load(), settings: config.platforms[entry.id] });
+  }
+  return out;
+}
+
+/** A ChatPort per configured platform, keyed by platform id, for the outbox. */
+export async function chatPorts(infra: Infra): Promise<Record<string, ChatPort>> {
+  const ports: Record<string, ChatPort> = {};
+  for (const { platform, settings } of await configuredPlatforms(infra.config)) {
+    ports[platform.id] = platform.chat(settings, {
+      redis: infra.redis,
+      keys: infra.keys,
+      logger: infra.logger,
+    });
+  }
+  return ports;
 }
 
 export interface Stoppable {
   close(): Promise<void>;
 }
 
-export async function startWorkers(infra: Infra, chat = chatAdapters(infra.config)): Promise<Stoppable> {
+export async function startWorkers(infra: Infra, chat?: Record<string, ChatPort>): Promise<Stoppable> {
+  const ports = chat ?? (await chatPorts(infra));
   const { config, logger } = infra;
   const connection = infra.redis;
   const metrics = processMetrics();
@@ -174,7 +193,7 @@ export async function startWorkers(infra: Infra, chat = chatAdapters(infra.confi
       runs: infra.runs,
       deliveries: infra.deliveries,
       pacer: new Pacer(connection, infra.keys),
-      chatFor: (platform) => chat[platform],
+      chatFor: (platform) => ports[platform],
       viewOf: (run, prefix) => RUN_KINDS[run.kind].view(run, prefix),
       logger,
       onDelivery: metrics.onDelivery,
@@ -250,10 +269,21 @@ export async function startWeb(
     },
     logger,
   });
-  const slack = config.slack
-    ? await createSlackApp({ ...config.slack, commands, actions, roles: { ...config.roles }, logger })
-    : undefined;
-  const { server, routes } = createWebServer({ ...(slack ? { slack: slack.requestListener } : {}), logger });
+  const { server, routes, endpoints } = createWebServer({ logger });
+  const ingresses: Ingress[] = [];
+  for (const { platform, settings } of await configuredPlatforms(config)) {
+    const ingress = await platform.ingress(settings, {
+      commands,
+      actions,
+      roles: config.roles,
+      audit: infra.audit,
+      redis: infra.redis,
+      keys: infra.keys,
+      logger,
+    });
+    for (const [path, listener] of Object.entries(ingress.routes)) endpoints.set(path, listener);
+    ingresses.push(ingress);
+  }
   routes.use(
     secretFormRouter({
       forms: infra.forms,
@@ -300,7 +330,7 @@ export async function startWeb(
     port: bound,
     internal: metricsOn,
     async close() {
-      slack?.stop();
+      await Promise.all(ingresses.map((ingress) => ingress.close()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ownInternal?.close();

@@ -217,7 +217,7 @@ describe('errors', () => {
 
   it('a conversation without a Teams address: permanent bad-address, nothing sent', async () => {
     const error = await rejection(
-      chat.post({ platform: 'teams', channel: 'x', workspace: 'nonsense' }, view('x')),
+      chat.post({ platform: 'teams', channel: 'x', address: 'nonsense' }, view('x')),
     );
     expect(error).toMatchObject({ reason: 'bad-address', permanent: true });
     expect(sim.calls).toHaveLength(0);

@@ -340,7 +340,7 @@ describe('the Teams sandbox (simulator + settings, JWT auth on)', () => {
       expect(mention.status).toBe(200);
       expect(roots).toHaveLength(1);
       const { address, ref } = roots[0]!;
-      const conversation: Conversation = { platform: 'teams', channel: ref.channel, workspace: address };
+      const conversation: Conversation = { platform: 'teams', channel: ref.channel, address };
       const chat = new TeamsChat({ adapter, render: testCard });
       await chat.update(conversation, ref, view('Run for test acme: passed'));
       const detail = await chat.post(conversation, view('detail'), ref);

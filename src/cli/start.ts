@@ -20,13 +20,14 @@ export async function runServer(mode: Mode, base: Config, logger: Logger): Promi
   let config: Config = redis ? { ...base, redisUrl: redis.url } : base;
   if (redis) stack.push({ close: () => redis.stop() });
   let sandbox: Sandbox | undefined;
-  if (mode === 'sandbox' || (mode === 'start' && !config.slack)) {
+  const noChat = Object.keys(config.platforms).length === 0;
+  if (mode === 'sandbox' || (mode === 'start' && noChat)) {
     sandbox = await startSandbox(config);
     config = sandbox.config;
     stack.push({ close: () => sandbox!.stop() });
-  } else if ((mode === 'start' || mode === 'web') && !config.slack) {
+  } else if (mode === 'web' && noChat) {
     throw new Error(
-      'SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are required for `web` (or run `start` for the sandbox).',
+      '`web` needs a chat platform: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (Slack) or MicrosoftAppId and its credential (Teams); `start` without them runs the sandbox.',
     );
   }
   const internal =
@@ -44,7 +45,8 @@ export async function runServer(mode: Mode, base: Config, logger: Logger): Promi
     stack.push(infra, web);
     if (sandbox) {
       sandbox.slack.botUrl = `http://127.0.0.1:${web.port}/slack/events`;
-      printSandboxHelp(sandbox, web.port, web.internal.port);
+      const teamsLines = sandbox.teams.connect(`http://127.0.0.1:${web.port}/api/messages`);
+      printSandboxHelp(sandbox, web.port, web.internal.port, teamsLines);
     }
   }
   const server = {
@@ -76,7 +78,7 @@ function onSignals(server: Stoppable, logger: Logger): void {
   process.once('SIGINT', () => stop('SIGINT'));
 }
 
-function printSandboxHelp(sandbox: Sandbox, port: number, metricsPort: number): void {
+function printSandboxHelp(sandbox: Sandbox, port: number, metricsPort: number, teamsLines: string[]): void {
   const sim = sandbox.slack.url;
   const send = (text: string) =>
     `curl -s ${sim}/_sim/command -H 'content-type: application/json' -d '{"text":"${text}"}'`;
@@ -97,6 +99,8 @@ function printSandboxHelp(sandbox: Sandbox, port: number, metricsPort: number): 
       'Click a button from the thread (its action_id and value are in the channel JSON), e.g. as the approver:',
       `  curl -s ${sim}/_sim/click -H 'content-type: application/json' -d '{"ts":"<reply ts>","action":"align.approve","value":"<value>","user":"${SANDBOX_USERS.approver}"}'`,
       `  (users: ${SANDBOX_USERS.admin} admin, ${SANDBOX_USERS.operator} operator, ${SANDBOX_USERS.approver} approver)`,
+      '',
+      ...teamsLines,
       '',
     ].join('\n'),
   );

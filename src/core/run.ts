@@ -77,23 +77,27 @@ export interface FailureNote {
   detail?: string;
 }
 
+/** A person as a chat platform names them; `platform` is the id of a chat platform (src/chat/platforms.ts). */
 export interface Person {
-  platform: 'slack' | 'teams' | 'cli';
+  platform: string;
+  /** The platform's stable user id: the one the role lists name. */
   id: string;
+  /** Display name, for mentions and audit lines. */
   name?: string;
 }
 
 export interface Conversation {
-  platform: 'slack' | 'teams' | 'cli';
-  /** Slack channel id, or Teams conversation id. */
+  platform: string;
+  /** The channel or chat, stable across its threads: schedules, snapshots and pacing are keyed by it. */
   channel: string;
-  /** Slack team id, or Teams service URL + tenant, as the adapter needs to address the conversation. */
-  workspace?: string;
+  /** Opaque, encoded by the platform's adapter: what it needs to reach the conversation again (a team, a
+   * service URL and tenant, the thread a command came from). Nothing outside the adapter reads it. */
+  address?: string;
 }
 
+/** A delivered message, as the platform's adapter identifies it; opaque outside the adapter. */
 export interface MessageRef {
   channel: string;
-  /** Slack ts, or Teams activity id. */
   id: string;
 }
 

@@ -11,9 +11,12 @@ import { AlignSim } from './align-sim.js';
 import { JiraSim } from './jira-sim.js';
 import type { JiraSite } from './jira-site.js';
 import { SlackSim } from './slack-sim.js';
+import { startTeamsSandbox, type TeamsSandbox } from './teams-sandbox.js';
+import { TEAMS_SIM_USERS } from './teams-sim-state.js';
 
 export interface Sandbox {
   slack: SlackSim;
+  teams: TeamsSandbox;
   jira: JiraSim;
   align: AlignSim;
   config: Config;
@@ -37,6 +40,7 @@ const DEMO: DemoSite[] = [
 
 export async function startSandbox(base: Config, dataDir = resolve('.data/sandbox')): Promise<Sandbox> {
   const slack = await new SlackSim().start();
+  const teams = await startTeamsSandbox();
   const jira = await new JiraSim().start();
   const align = await new AlignSim().start();
   const env: Record<string, string> = {};
@@ -76,7 +80,10 @@ export async function startSandbox(base: Config, dataDir = resolve('.data/sandbo
   writeFileSync(connectorsFile, JSON.stringify({ connectors }, null, 2));
   const config: Config = {
     ...base,
-    slack: { signingSecret: slack.signingSecret, botToken: slack.botToken, apiUrl: slack.apiUrl },
+    platforms: {
+      slack: { signingSecret: slack.signingSecret, botToken: slack.botToken, apiUrl: slack.apiUrl },
+      teams: { ...teams.settings, credentials: teams.credentials },
+    },
     connectorsFile,
     egress: {
       ...base.egress,
@@ -93,19 +100,20 @@ export async function startSandbox(base: Config, dataDir = resolve('.data/sandbo
     // Secrets handed over in the sandbox are encrypted under a key that lives as long as the process.
     masterKeys: base.masterKeys.length > 0 ? base.masterKeys : [{ id: 'sandbox', key: randomBytes(32) }],
     roles: {
-      operators: [...base.roles.operators, SANDBOX_USERS.operator],
-      admins: [...base.roles.admins, SANDBOX_USERS.admin],
-      approvers: [...base.roles.approvers, SANDBOX_USERS.approver],
+      operators: [...base.roles.operators, SANDBOX_USERS.operator, TEAMS_SIM_USERS.operator.aadObjectId],
+      admins: [...base.roles.admins, SANDBOX_USERS.admin, TEAMS_SIM_USERS.admin.aadObjectId],
+      approvers: [...base.roles.approvers, SANDBOX_USERS.approver, TEAMS_SIM_USERS.approver.aadObjectId],
     },
   };
   return {
     slack,
+    teams,
     jira,
     align,
     config,
     connectorsFile,
     async stop() {
-      await Promise.all([slack.stop(), jira.stop(), align.stop()]);
+      await Promise.all([slack.stop(), teams.stop(), jira.stop(), align.stop()]);
     },
   };
 }

@@ -11,12 +11,11 @@ import type { RedisKeys } from './redis-keys.js';
 const PROGRESS_TTL_S = 2 * 24 * 3600;
 const SNAPSHOT_TTL_S = 400 * 24 * 3600;
 
-/** A stable, key-safe name for a conversation: Slack ids as they are, anything else hashed. */
+/** A stable, key-safe name for a conversation: key-safe channel ids as they are, anything else hashed. */
 export function conversationId(conversation: Conversation): string {
-  const raw = `${conversation.workspace ?? ''}/${conversation.channel}`;
-  return /^[A-Za-z0-9_-]{1,64}$/.test(conversation.channel) && conversation.platform === 'slack'
+  return /^[A-Za-z0-9_-]{1,64}$/.test(conversation.channel)
     ? `${conversation.platform}-${conversation.channel}`
-    : `${conversation.platform}-${createHash('sha256').update(raw).digest('hex').slice(0, 20)}`;
+    : `${conversation.platform}-${createHash('sha256').update(conversation.channel).digest('hex').slice(0, 20)}`;
 }
 
 export class ReportStateStore {

@@ -62,7 +62,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRec
         name: command.user_name,
         groups: groups.groupsOf(command.user_id),
       },
-      conversation: { platform: 'slack', channel: command.channel_id, workspace: command.team_id },
+      conversation: { platform: 'slack', channel: command.channel_id, address: command.team_id },
     });
     const rendered = renderSlack(view);
     await ack({ response_type: 'ephemeral', text: rendered.text, blocks: rendered.blocks as never });

@@ -2,10 +2,13 @@
  * A Teams conversation address: everything a worker needs to post without the inbound activity — the regional
  * service URL, the tenant, the conversation id (threaded `<channel>;messageid=<root>` for a channel thread) and,
  * in a channel, the channel's own id (for new top-level posts such as scheduled reports). Encoded as one opaque
- * string (`teams1:` + base64url JSON) that travels in Conversation.workspace; Conversation.channel holds the
- * readable conversation id.
+ * string (`teams1:` + base64url JSON) that travels in Conversation.address; Conversation.channel holds the
+ * channel's (or chat's) own id, without a thread.
  */
 import type { Conversation } from '../../core/run.js';
+
+/** This platform's id in Person, Conversation and the outbox. */
+export const TEAMS_PLATFORM = 'teams';
 
 export type ConversationType = 'personal' | 'groupChat' | 'channel';
 
@@ -74,19 +77,23 @@ export function parseAddress(encoded: string, options: { allowInsecure?: boolean
   return address;
 }
 
-/** The Conversation a run keeps: readable id in `channel`, the full address in `workspace`. */
+/** The Conversation a run keeps: the channel or chat id in `channel` (no thread), the full address in `address`. */
 export function toConversation(address: TeamsAddress): Conversation {
-  return { platform: 'teams', channel: address.conversationId, workspace: encodeAddress(address) };
+  return {
+    platform: TEAMS_PLATFORM,
+    channel: address.channelId ?? baseConversationId(address.conversationId),
+    address: encodeAddress(address),
+  };
 }
 
 export function addressOf(
   conversation: Conversation,
   options: { allowInsecure?: boolean } = {},
 ): TeamsAddress {
-  if (conversation.platform !== 'teams' || !conversation.workspace) {
+  if (conversation.platform !== TEAMS_PLATFORM || !conversation.address) {
     throw new TeamsAddressError('the conversation carries no Teams address');
   }
-  return parseAddress(conversation.workspace, options);
+  return parseAddress(conversation.address, options);
 }
 
 /** The address of a new top-level post in the same channel (a chat stays itself). */

@@ -2,6 +2,8 @@
  * Teams settings: typed, validated once, passed to the ingress and the client (never process.env directly).
  * `teamsSettingsFromEnv` reads botbuilder's own variable names (MicrosoftAppId, …) plus ALIGN_BOT_TEAMS_*.
  */
+import { PlatformSettingsError } from '../platform.js';
+import type { CredentialsFactory } from './adapter.js';
 
 /** botbuilder's "parameterized" endpoint group: if one is set, botbuilder uses all of them as given. */
 export const ENDPOINT_KEYS = [
@@ -41,6 +43,8 @@ export interface TeamsSettings {
   tenants: string[];
   /** Largest inbound activity accepted (bytes); Bot Service itself caps requests at 256 KB. */
   maxBodyBytes: number;
+  /** Outbound credentials other than the app password's (the sandbox's simulator tokens, tests' stubs). */
+  credentials?: CredentialsFactory;
 }
 
 export class TeamsConfigError extends Error {
@@ -144,4 +148,14 @@ function endpointsOf(get: (name: string) => string | undefined): TeamsSettings['
 
 function opt<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+}
+
+/** The platform list's reader: Teams is configured when MicrosoftAppId is set (the sandbox sets its own). */
+export function readTeamsSettings(env: Env): TeamsSettings | undefined {
+  try {
+    return teamsSettingsFromEnv(env, { sandbox: false });
+  } catch (error) {
+    if (error instanceof TeamsConfigError) throw new PlatformSettingsError(error.problems);
+    throw error;
+  }
 }

@@ -1,0 +1,25 @@
+/** Slack as a chat platform: Bolt on /slack/events, the Web API client for workers, "/align" for its users. */
+import type { ChatPlatform } from '../platform.js';
+import { createSlackApp } from './app.js';
+import { SlackChat } from './client.js';
+import { SLACK_EVENTS_PATH, slackEndpoint } from './ingress.js';
+import type { SlackSettings } from './settings.js';
+
+export const slackPlatform: ChatPlatform<SlackSettings> = {
+  id: 'slack',
+  commandPrefix: '/align',
+  async ingress(settings, deps) {
+    const slack = await createSlackApp({
+      ...settings,
+      commands: deps.commands,
+      actions: deps.actions,
+      roles: { ...deps.roles },
+      logger: deps.logger,
+    });
+    return {
+      routes: { [SLACK_EVENTS_PATH]: slackEndpoint(slack.requestListener, deps.logger) },
+      close: async () => slack.stop(),
+    };
+  },
+  chat: (settings) => new SlackChat({ token: settings.botToken, apiUrl: settings.apiUrl }),
+};
