@@ -3,6 +3,7 @@
  * ephemeral ack and nothing enqueued. Then authorization: operators may test, others are refused and audited.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unwrapSlackLinks } from '../src/chat/slack/text.js';
 import { parseCommand, UsageError } from '../src/core/commands.js';
 import { ADMIN, type BotHarness, OPERATOR, startBot } from './helpers/bot.js';
 import { keysOf, testPrefix } from './helpers/redis.js';
@@ -60,11 +61,13 @@ describe('parseCommand', () => {
   }
 
   it('reads Slack’s <https://x|x> and <https://x> link forms as the URL', () => {
-    expect(parseCommand('test --jira <https://acme.atlassian.net|acme.atlassian.net>')).toEqual({
+    expect(
+      parseCommand(unwrapSlackLinks('test --jira <https://acme.atlassian.net|acme.atlassian.net>')),
+    ).toEqual({
       verb: 'test',
       adhoc: { jira: 'https://acme.atlassian.net' },
     });
-    expect(parseCommand('test --jira <https://acme.atlassian.net/>')).toEqual({
+    expect(parseCommand(unwrapSlackLinks('test --jira <https://acme.atlassian.net/>'))).toEqual({
       verb: 'test',
       adhoc: { jira: 'https://acme.atlassian.net' },
     });

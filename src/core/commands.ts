@@ -99,7 +99,7 @@ export const USAGE: Record<Verb, { usage: string; summary: string; examples: str
   },
 };
 
-/** Splits on whitespace, honouring "double", 'single' and typographic quotes Slack clients insert. */
+/** Splits on whitespace, honouring "double", 'single' and the typographic quotes chat clients insert. */
 export function tokenize(text: string): string[] {
   const normalized = text.replace(/[\u201C\u201D\u201E]/g, '"').replace(/[\u2018\u2019]/g, "'");
   const tokens: string[] = [];
@@ -108,13 +108,7 @@ export function tokenize(text: string): string[] {
     tokens.push(match[1] ?? match[2] ?? match[3] ?? '');
   }
   if ((normalized.match(/"/g)?.length ?? 0) % 2 === 1) throw new UsageError('A quote is not closed.');
-  return tokens.map(unwrapSlackLink);
-}
-
-/** Slack may deliver links as <https://x> or <https://x|label>; keep the URL. */
-function unwrapSlackLink(token: string): string {
-  const m = /^<((?:https?|mailto):[^|>]*)(?:\|[^>]*)?>$/.exec(token);
-  return m ? (m[1] ?? token) : token;
+  return tokens;
 }
 
 export function parseCommand(text: string): Command {

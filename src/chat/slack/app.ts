@@ -12,6 +12,7 @@ import { boltLogger } from '../../logger.js';
 import { SlackGroups } from './groups.js';
 import { renderSlack } from './render.js';
 import { guardSlackRequests } from './request-guard.js';
+import { unwrapSlackLinks } from './text.js';
 
 export interface SlackAppOptions {
   signingSecret: string;
@@ -55,7 +56,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRec
   app.command(/.*/, async ({ command, ack }) => {
     const view = await options.commands.handle({
       prefix: command.command || '/align',
-      text: command.text ?? '',
+      text: unwrapSlackLinks(command.text ?? ''),
       user: {
         platform: 'slack',
         id: command.user_id,

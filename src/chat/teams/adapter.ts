@@ -12,12 +12,11 @@ import {
   ConfigurationServiceClientCredentialFactory,
   type TurnContext,
 } from 'botbuilder';
+import type { CredentialsFactory } from './credentials-factory.js';
 import { checkTeamsSettings, TeamsConfigError, type TeamsSettings } from './settings.js';
 
-/** botbuilder's ServiceClientCredentialsFactory (typed through the constructor: no extra import). */
-export type CredentialsFactory = NonNullable<
-  ConstructorParameters<typeof ConfigurationBotFrameworkAuthentication>[1]
->;
+export type { CredentialsFactory } from './credentials-factory.js';
+
 type ConnectorFactory = ReturnType<ConfigurationBotFrameworkAuthentication['createConnectorFactory']>;
 export type ConnectorClient = Awaited<ReturnType<ConnectorFactory['create']>>;
 export type AuthenticateResult = Awaited<

@@ -2,7 +2,7 @@
  * Outbound credentials for places without Entra: the sandbox and tests sign connector calls with a token from the
  * Teams simulator instead of MSAL. Inbound validation still checks `aud` against `appId`.
  */
-import type { CredentialsFactory } from './adapter.js';
+import type { CredentialsFactory } from './credentials-factory.js';
 
 type Credentials = Awaited<ReturnType<CredentialsFactory['createCredentials']>>;
 type WebResource = Parameters<Credentials['signRequest']>[0];

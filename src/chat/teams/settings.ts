@@ -3,7 +3,7 @@
  * `teamsSettingsFromEnv` reads botbuilder's own variable names (MicrosoftAppId, …) plus ALIGN_BOT_TEAMS_*.
  */
 import { PlatformSettingsError } from '../platform.js';
-import type { CredentialsFactory } from './adapter.js';
+import type { CredentialsFactory } from './credentials-factory.js';
 
 /** botbuilder's "parameterized" endpoint group: if one is set, botbuilder uses all of them as given. */
 export const ENDPOINT_KEYS = [

@@ -2,7 +2,9 @@
  * The OAuth steps of the connect runbook (quick guide steps 5–21): Jira Align's public key, the application link in
  * Jira, the check that Jira knows the consumer key (with "Check again"), and Authorize. Basic Auth and PAT skip them.
  */
+
 import type { Block } from '../views/view.js';
+import type { CheckId } from './checks/check-ids.js';
 import { keyOutcome } from './checks/oauth.js';
 import { pass } from './checks/run-checks.js';
 import { credential, draftSpec, oauthOnly } from './connect-spec.js';
@@ -106,10 +108,13 @@ export const verifyLink: GuidedStep = {
   async run(ctx) {
     const spec = draftSpec(ctx);
     const secret = await credential(ctx);
-    const ids = ['oauth-consumer', ...(spec.jira.kind === 'datacenter' && secret ? ['applink'] : [])];
+    const ids: CheckId[] = [
+      'oauth-consumer',
+      ...(spec.jira.kind === 'datacenter' && secret ? ['applink' as const] : []),
+    ];
     const results = await ctx.runTest(spec, secret ? { jira: secret } : {}, ids);
-    const failure = firstFailure(results.filter((r) => ids.includes(r.id)));
-    if (!failure) return pass(passedDetail(results.filter((r) => ids.includes(r.id))));
+    const failure = firstFailure(results.filter((r) => (ids as string[]).includes(r.id)));
+    if (!failure) return pass(passedDetail(results.filter((r) => (ids as string[]).includes(r.id))));
     return {
       wait: {
         blocks: [

@@ -7,6 +7,7 @@
 import type { ConnectorSpec } from '../connector-spec.js';
 import type { DiagnosisCode } from '../diagnosis.js';
 import type { Block } from '../views/view.js';
+import type { CheckId } from './checks/check-ids.js';
 import { fail, pass, warn } from './checks/run-checks.js';
 import { authorize, jiraLink, publicKey, verifyLink } from './connect-oauth.js';
 import { credential, draftSpec } from './connect-spec.js';
@@ -24,12 +25,12 @@ import {
 
 export const CONNECT_RUNBOOK_VERSION = 1;
 
-const JIRA_NETWORK = ['egress', 'dns', 'reach', 'clock', 'tenant', 'server'];
-const ALIGN_NETWORK = ['align-host', 'align-reach'];
-const CREDENTIAL_CHECKS = ['auth', 'product', 'admin'];
+const JIRA_NETWORK: CheckId[] = ['egress', 'dns', 'reach', 'clock', 'tenant', 'server'];
+const ALIGN_NETWORK: CheckId[] = ['align-host', 'align-reach'];
+const CREDENTIAL_CHECKS: CheckId[] = ['auth', 'product', 'admin'];
 
 /** A step that only runs checks needing no credentials; a failure ends the run (fix the URL, start again). */
-function reachStep(id: string, title: string, checks: string[]): GuidedStep {
+function reachStep(id: string, title: string, checks: CheckId[]): GuidedStep {
   return {
     id,
     title,

@@ -10,6 +10,7 @@ import type { DiagnosisCode } from '../diagnosis.js';
 import type { Choice, Prompt } from '../prompt.js';
 import type { Secret } from '../secret.js';
 import type { Block } from '../views/view.js';
+import type { CheckId } from './checks/check-ids.js';
 import type { KeyInspection } from './checks/oauth-port.js';
 import type { CheckOutcome, CheckResult } from './checks/run-checks.js';
 
@@ -39,7 +40,7 @@ export interface GuidedContext {
   runTest(
     spec: ConnectorSpec,
     secrets: { jira?: Secret; align?: Secret },
-    only?: string[],
+    only?: CheckId[],
   ): Promise<CheckResult[]>;
   inspectKey(text: string): KeyInspection;
   /** The connector as stored (rotate), or undefined. */

@@ -8,6 +8,7 @@ import type { ConnectorSpec } from '../connector-spec.js';
 import type { Decision } from '../decisions.js';
 import type { Prompt } from '../prompt.js';
 import type { Block } from '../views/view.js';
+import type { CheckId } from './checks/check-ids.js';
 import type { CheckOutcome } from './checks/run-checks.js';
 import { fail, pass, warn } from './checks/run-checks.js';
 import {
@@ -17,6 +18,7 @@ import {
   credentialLabel,
   deactivateBlocks,
 } from './guide-text.js';
+
 import {
   DEFAULT_APPROVAL_TTL_MS,
   DONE_CHOICES,
@@ -30,7 +32,7 @@ import {
 
 export const ROTATE_RUNBOOK_VERSION = 1;
 
-const NETWORK = ['egress', 'dns', 'reach'];
+const NETWORK: CheckId[] = ['egress', 'dns', 'reach'];
 
 function spec(ctx: GuidedContext): ConnectorSpec {
   if (!ctx.existing) throw new Error('rotate needs an existing connector');
@@ -94,7 +96,7 @@ const preCheck: GuidedStep = {
     const s = spec(ctx);
     const current = await ctx.currentSecret();
     const results = await ctx.runTest(s, current ? { jira: current } : {}, [...NETWORK, 'auth']);
-    const network = firstFailure(results.filter((r) => NETWORK.includes(r.id)));
+    const network = firstFailure(results.filter((r) => (NETWORK as string[]).includes(r.id)));
     if (network)
       return fail(
         network.code,

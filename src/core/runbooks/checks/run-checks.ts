@@ -5,6 +5,7 @@
 import { type DiagnosisCode, shortHint } from '../../diagnosis.js';
 import { NetFailure } from '../../ports.js';
 import type { CheckStatus } from '../../status.js';
+import type { CheckId } from './check-ids.js';
 
 export interface CheckOutcome {
   status: CheckStatus;
@@ -15,18 +16,19 @@ export interface CheckOutcome {
 }
 
 export interface CheckResult extends CheckOutcome {
+  /** A check's id, or a pseudo-check of a report row ('bot', 'outcome'). */
   id: string;
   title: string;
   ms: number;
 }
 
 export interface CheckDef<C> {
-  id: string;
+  id: CheckId;
   title: string;
   /** Checks that must have passed (or warned) first; otherwise this one is skipped. */
-  after?: string[];
+  after?: CheckId[];
   /** Of `after`, those whose skip does not stop this one: a probe that could not tell is no failure. */
-  mayFollowSkipped?: string[];
+  mayFollowSkipped?: CheckId[];
   /** When set and it returns a reason, the check is skipped with that reason. */
   skipIf?: (ctx: C) => string | undefined;
   run(ctx: C): Promise<CheckOutcome>;
@@ -78,7 +80,10 @@ async function outcomeOf<C extends CheckContextBase>(
   const blocker = check.after
     ?.map((id) => prior.get(id))
     .find(
-      (r) => !r || r.status === 'fail' || (r.status === 'skip' && !check.mayFollowSkipped?.includes(r.id)),
+      (r) =>
+        !r ||
+        r.status === 'fail' ||
+        (r.status === 'skip' && !check.mayFollowSkipped?.some((id) => id === r.id)),
     );
   if (blocker) return skip(`Skipped: “${blocker.title}” did not pass.`);
   const reason = check.skipIf?.(ctx);

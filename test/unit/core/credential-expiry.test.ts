@@ -1,13 +1,13 @@
 /** The test runbook warns before a recorded credential expiry (30/7/1 days) and fails once it has passed. */
 import { describe, expect, it } from 'vitest';
-import { adhocSpec, type TestTarget } from '../src/core/connector-spec.js';
-import { buildReport, type ConnectorResult, expiryDetail } from '../src/core/report.js';
-import type { TestContext } from '../src/core/runbooks/checks/context.js';
-import { credentialExpiryCheck } from '../src/core/runbooks/checks/expiry.js';
-import { runChecks } from '../src/core/runbooks/checks/run-checks.js';
-import { testChecks } from '../src/core/runbooks/test.js';
-import { rowLine } from '../src/core/views/report-view.js';
-import { plain } from '../src/core/views/view.js';
+import { adhocSpec, type TestTarget } from '../../../src/core/connector-spec.js';
+import { buildReport, type ConnectorResult, expiryDetail } from '../../../src/core/report.js';
+import type { TestContext } from '../../../src/core/runbooks/checks/context.js';
+import { credentialExpiryCheck } from '../../../src/core/runbooks/checks/expiry.js';
+import { runChecks } from '../../../src/core/runbooks/checks/run-checks.js';
+import { testChecks } from '../../../src/core/runbooks/test.js';
+import { rowLine } from '../../../src/core/views/report-view.js';
+import { plain } from '../../../src/core/views/view.js';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
 

@@ -5,11 +5,11 @@
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
 import { describe, expect, it } from 'vitest';
-import { inspectPublicKey } from '../src/atlassian/rsa-keys.js';
-import { CONSUMER_KEY_MAX, checkConsumerKey, suggestConsumerKey } from '../src/core/consumer-key.js';
-import { keyOutcome } from '../src/core/runbooks/checks/oauth.js';
-import { VECTOR_A, VECTOR_B } from './fixtures/oauth-vectors.js';
-import { registerSecret } from './helpers/leaks.js';
+import { inspectPublicKey } from '../../../src/atlassian/rsa-keys.js';
+import { CONSUMER_KEY_MAX, checkConsumerKey, suggestConsumerKey } from '../../../src/core/consumer-key.js';
+import { keyOutcome } from '../../../src/core/runbooks/checks/oauth.js';
+import { VECTOR_A, VECTOR_B } from '../../fixtures/oauth-vectors.js';
+import { registerSecret } from '../../helpers/leaks.js';
 
 for (const v of [VECTOR_A, VECTOR_B]) registerSecret(v.privateKey, 'golden vector key');
 const colons = (hex: string) => `SHA256:${hex.match(/../g)!.join(':')}`;

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { renderSlack, textSize } from '../src/chat/slack/render.js';
+import { renderSlack, textSize } from '../../../src/chat/slack/render.js';
 import {
   buildReport,
   type ConnectorResult,
@@ -13,10 +13,10 @@ import {
   expiryPhrase,
   type ReportSnapshot,
   snapshotOf,
-} from '../src/core/report.js';
-import { REPORT_LIMITS, reportView, rowLine } from '../src/core/views/report-view.js';
-import { type MessageView, plain } from '../src/core/views/view.js';
-import { checkBlock, checkBlockKit } from '../src/sandbox/block-kit-limits.js';
+} from '../../../src/core/report.js';
+import { REPORT_LIMITS, reportView, rowLine } from '../../../src/core/views/report-view.js';
+import { type MessageView, plain } from '../../../src/core/views/view.js';
+import { checkBlock, checkBlockKit } from '../../../src/sandbox/block-kit-limits.js';
 
 const NOW = Date.UTC(2026, 4, 1, 9);
 const META = { runId: 'r-test000001', trigger: ['requested by ', { user: 'UADMIN' }] as const };

@@ -11,8 +11,8 @@ import {
   signatureBaseString,
   signRequest,
   throwawayKey,
-} from '../src/atlassian/oauth-signer.js';
-import { VECTOR_A, VECTOR_B } from './fixtures/oauth-vectors.js';
+} from '../../../src/atlassian/oauth-signer.js';
+import { VECTOR_A, VECTOR_B } from '../../fixtures/oauth-vectors.js';
 
 function headerParams(authorization: string): Record<string, string> {
   expect(authorization.startsWith('OAuth ')).toBe(true);

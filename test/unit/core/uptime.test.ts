@@ -4,7 +4,7 @@
  */
 import { getNextMillis } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { summarizeHistory } from '../src/core/report.js';
+import { summarizeHistory } from '../../../src/core/report.js';
 import {
   daysWindow,
   defaultReachMs,
@@ -12,7 +12,7 @@ import {
   type SampleStatus,
   uptime,
   uptimeWindows,
-} from '../src/core/uptime.js';
+} from '../../../src/core/uptime.js';
 
 const H = 3_600_000;
 const D = 24 * H;

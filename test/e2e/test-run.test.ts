@@ -3,9 +3,9 @@
  * thread replies for failures.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, type BotHarness, CHANNEL, startBot } from './helpers/bot.js';
-import { testPrefix } from './helpers/redis.js';
-import { waitFor } from './helpers/wait.js';
+import { ADMIN, type BotHarness, CHANNEL, startBot } from '../helpers/bot.js';
+import { testPrefix } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
 
 let bot: BotHarness;
 

@@ -5,18 +5,29 @@
  * inert: no TextBlock or FactSet (markdown), no mention entity, no link but the view's own.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type AdaptiveCard, CARD_LIMITS, type CardJson, cardSize } from '../src/chat/teams/card-json.js';
-import { CUT_NOTE, cardAttachment, REFRESH_VERB, renderCard, summaryText } from '../src/chat/teams/cards.js';
+import {
+  type AdaptiveCard,
+  CARD_LIMITS,
+  type CardJson,
+  cardSize,
+} from '../../../../src/chat/teams/card-json.js';
+import {
+  CUT_NOTE,
+  cardAttachment,
+  REFRESH_VERB,
+  renderCard,
+  summaryText,
+} from '../../../../src/chat/teams/cards.js';
 import {
   errorInvokeResponse,
   PRIVATE_NOTE,
   privateAnswer,
   privateAnswerCard,
   toastInvokeResponse,
-} from '../src/chat/teams/invoke-response.js';
-import type { Block, Button, MessageView } from '../src/core/views/view.js';
-import { reserialized, validationEvents } from './helpers/adaptive-cards.js';
-import { guidedViews, privateAnswerViews } from './helpers/teams-guided-views.js';
+} from '../../../../src/chat/teams/invoke-response.js';
+import type { Block, Button, MessageView } from '../../../../src/core/views/view.js';
+import { reserialized, validationEvents } from '../../../helpers/adaptive-cards.js';
+import { guidedViews, privateAnswerViews } from '../../../helpers/teams-guided-views.js';
 import {
   commandViews,
   failureViews,
@@ -25,7 +36,7 @@ import {
   reportViews,
   statusAndAuditViews,
   testRunViews,
-} from './helpers/teams-views.js';
+} from '../../../helpers/teams-views.js';
 
 const APPROVER_MRIS = ['29:1approver-a', '29:1approver-b'];
 
