@@ -1,4 +1,4 @@
-# Align Bot: one image for `start`, `web` and `worker` (pick with the command).
+# Align Bot: one image for `start`, `web` and `worker` (pick with the command: `docker run … align-bot worker`).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -13,8 +13,14 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-USER node
+# The image's `node` user, by number, so that Kubernetes' runAsNonRoot can verify it. Nothing is written to the
+# image at run time: it runs with a read-only root file system.
+USER 1000:1000
+# 3000: the public listener (PORT). 9464, the internal listener (ALIGN_BOT_METRICS_PORT), is deliberately not
+# exposed: publish it only inside a private network.
 EXPOSE 3000
-HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# Healthy when the public listener answers /healthz (start, web) or, for a worker with ALIGN_BOT_METRICS_PORT
+# set, the internal listener answers /metrics. A worker without ALIGN_BOT_METRICS_PORT has no listener to ask.
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s CMD ["node", "-e", "const e=process.env,u=['http://127.0.0.1:'+(e.PORT||3000)+'/healthz'];if(e.ALIGN_BOT_METRICS_PORT)u.push('http://127.0.0.1:'+e.ALIGN_BOT_METRICS_PORT+'/metrics');Promise.any(u.map(x=>fetch(x).then(r=>{if(!r.ok)throw r.status}))).then(()=>process.exit(0),()=>process.exit(1))"]
 ENTRYPOINT ["node", "dist/main.js"]
 CMD ["start"]
