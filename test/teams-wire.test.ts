@@ -36,10 +36,10 @@ const ADDRESS: TeamsAddress = {
 };
 
 describe('address codec', () => {
-  it('round-trips, and the Conversation keeps the readable id', () => {
+  it('round-trips; the Conversation keeps the channel id without its thread', () => {
     expect(parseAddress(encodeAddress(ADDRESS))).toEqual(ADDRESS);
     const conversation = toConversation(ADDRESS);
-    expect(conversation).toMatchObject({ platform: 'teams', channel: ADDRESS.conversationId });
+    expect(conversation).toMatchObject({ platform: 'teams', channel: CHANNEL });
     expect(addressOf(conversation)).toEqual(ADDRESS);
     expect(newPostAddress(ADDRESS)).toMatchObject({ conversationId: CHANNEL, channelId: CHANNEL });
     expect(threadedId(ADDRESS.conversationId, '9')).toBe(`${CHANNEL};messageid=9`);
