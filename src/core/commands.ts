@@ -111,10 +111,10 @@ export function tokenize(text: string): string[] {
   return tokens.map(unwrapSlackLink);
 }
 
-/** Slack may deliver links as <https://x> or <https://x|label>; keep the URL. */
+/** Slack may deliver links as <https://x>, <https://x|label> or <mailto:a@b|a@b>; keep the URL or address. */
 function unwrapSlackLink(token: string): string {
-  const m = /^<((?:https?|mailto):[^|>]*)(?:\|[^>]*)?>$/.exec(token);
-  return m ? (m[1] ?? token) : token;
+  const m = /^<((?:https?|mailto):[^|>]*)(?:\|[^>]*)?>$/i.exec(token);
+  return m ? (m[1] ?? token).replace(/^mailto:/i, '') : token;
 }
 
 export function parseCommand(text: string): Command {
