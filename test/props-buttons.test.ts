@@ -17,6 +17,8 @@ import { actionWorld, FakeDecisions } from './helpers/action-fakes.js';
 import { hostileText, slackControlSequences } from './helpers/hostile.js';
 
 const SEED = 0x12_06_02;
+/** A failing run, shrinking included, reports within this time (fast-check stops and prints what it has). */
+const BOUNDED = { interruptAfterTimeLimit: 10_000 };
 
 const id = fc.stringMatching(/^[A-Za-z0-9_.:-]{1,40}$/);
 
@@ -26,7 +28,7 @@ describe('button values', () => {
       fc.property(id, id, fc.nat({ max: 1_000_000 }), (runId, stepId, attempt) => {
         expect(parseButtonValue(buttonValue(runId, stepId, attempt))).toEqual({ runId, stepId, attempt });
       }),
-      { seed: SEED, numRuns: 1000 },
+      { seed: SEED, numRuns: 1000, ...BOUNDED },
     );
   });
 
@@ -48,7 +50,7 @@ describe('button values', () => {
           expect(buttonValue(parsed.runId, parsed.stepId, parsed.attempt)).toBe(value);
         },
       ),
-      { seed: SEED, numRuns: 3000 },
+      { seed: SEED, numRuns: 3000, ...BOUNDED },
     );
   });
 });
@@ -254,7 +256,7 @@ describe('clicks (ActionService.handle with in-memory stores)', () => {
           }
         },
       ),
-      { seed: SEED, numRuns: 1500 },
+      { seed: SEED, numRuns: 1500, ...BOUNDED },
     );
   });
 });

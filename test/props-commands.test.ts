@@ -10,6 +10,8 @@ import { AUTH_TYPES, type Command, LIMITS, parseCommand, UsageError, VERBS } fro
 import { anyText, fragment, hostileText } from './helpers/hostile.js';
 
 const SEED = 0x12_06_01;
+/** A failing run, shrinking included, reports within this time (fast-check stops and prints what it has). */
+const BOUNDED = { interruptAfterTimeLimit: 10_000 };
 
 type Outcome = { ok: true; command: Command } | { ok: false; error: UsageError };
 
@@ -136,7 +138,7 @@ describe('any text → a Command or a UsageError', () => {
         if (result.ok) expectWellFormed(result.command);
         else expectShortUsage(result.error);
       }),
-      { seed: SEED, numRuns: 1500 },
+      { seed: SEED, numRuns: 1500, ...BOUNDED },
     );
   });
 
@@ -147,7 +149,7 @@ describe('any text → a Command or a UsageError', () => {
         if (result.ok) expectWellFormed(result.command);
         else expectShortUsage(result.error);
       }),
-      { seed: SEED, numRuns: 3000 },
+      { seed: SEED, numRuns: 3000, ...BOUNDED },
     );
   });
 
@@ -158,7 +160,7 @@ describe('any text → a Command or a UsageError', () => {
         if (result.ok) expectWellFormed(result.command);
         else expectShortUsage(result.error);
       }),
-      { seed: SEED, numRuns: 1500 },
+      { seed: SEED, numRuns: 1500, ...BOUNDED },
     );
   });
 });
@@ -176,7 +178,7 @@ describe('LIMITS', () => {
           if (!result.ok) expect(result.error.message).toMatch(/too long/);
         },
       ),
-      { seed: SEED, numRuns: 200 },
+      { seed: SEED, numRuns: 200, ...BOUNDED },
     );
   });
 
@@ -199,7 +201,7 @@ describe('LIMITS', () => {
           if (!result.ok) expect(result.error.message).toMatch(/too long/);
         },
       ),
-      { seed: SEED, numRuns: 300 },
+      { seed: SEED, numRuns: 300, ...BOUNDED },
     );
   });
 });
@@ -451,7 +453,7 @@ describe('valid commands round-trip through the documented grammar', () => {
       fc.property(text, ({ text, expected }) => {
         expect(parseCommand(text)).toEqual(expected);
       }),
-      { seed: SEED, numRuns: 3000 },
+      { seed: SEED, numRuns: 3000, ...BOUNDED },
     );
   });
 });

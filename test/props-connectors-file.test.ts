@@ -16,6 +16,8 @@ import { hostileText } from './helpers/hostile.js';
 import { registerSecret } from './helpers/leaks.js';
 
 const SEED = 0x12_06_04;
+/** A failing run, shrinking included, reports within this time (fast-check stops and prints what it has). */
+const BOUNDED = { interruptAfterTimeLimit: 10_000 };
 const SECRET = registerSecret('hunter2-Pr0ps-S3cret value', 'secret written into a connectors file');
 const dir = mkdtempSync(join(tmpdir(), 'props-connectors-'));
 const file = join(dir, 'connectors.yaml');
@@ -65,7 +67,7 @@ describe('any file → connectors or a ConnectorsFileError', () => {
           if (!result.ok) expectClearError(result.message);
         },
       ),
-      { seed: SEED, numRuns: 400 },
+      { seed: SEED, numRuns: 400, ...BOUNDED },
     );
   });
 
@@ -113,7 +115,7 @@ describe('any file → connectors or a ConnectorsFileError', () => {
         expect(({} as Record<string, unknown>).polluted).toBeUndefined();
         await expectNoSecretWarned();
       }),
-      { seed: SEED, numRuns: 600 },
+      { seed: SEED, numRuns: 600, ...BOUNDED },
     );
   });
 
@@ -149,7 +151,7 @@ describe('any file → connectors or a ConnectorsFileError', () => {
         const result = load(asJson ? JSON.stringify(doc) : stringify(doc));
         if (!result.ok) expectClearError(result.message);
       }),
-      { seed: SEED, numRuns: 600 },
+      { seed: SEED, numRuns: 600, ...BOUNDED },
     );
   });
 });
@@ -255,7 +257,7 @@ describe('valid files and single mistakes', () => {
         const result = load(asJson ? JSON.stringify(doc) : stringify(doc));
         expect(result).toEqual({ ok: true, specs: list.map((e) => expectedSpec(e)) });
       }),
-      { seed: SEED, numRuns: 300 },
+      { seed: SEED, numRuns: 300, ...BOUNDED },
     );
   });
 
@@ -288,7 +290,7 @@ describe('valid files and single mistakes', () => {
         expect(result.message).toContain(change.unknown ? `"${change.field}"` : change.field);
         if (change.unknown) expect(result.message).toMatch(/Secrets are not allowed in the file/);
       }),
-      { seed: SEED, numRuns: 600 },
+      { seed: SEED, numRuns: 600, ...BOUNDED },
     );
   });
 
@@ -303,7 +305,7 @@ describe('valid files and single mistakes', () => {
           message: `${file}: connector "${twin.name.toLowerCase()}" appears twice.`,
         });
       }),
-      { seed: SEED, numRuns: 200 },
+      { seed: SEED, numRuns: 200, ...BOUNDED },
     );
   });
 });

@@ -14,6 +14,8 @@ import { hasLoneSurrogate } from './helpers/hostile.js';
 import { hostileView, inlines, viewLinks } from './helpers/hostile-views.js';
 
 const SEED = 0x12_06_05;
+/** A failing run, shrinking included, reports within this time (fast-check stops and prints what it has). */
+const BOUNDED = { interruptAfterTimeLimit: 10_000 };
 
 /** Every object of a rendered message, depth first. */
 function nodes(value: unknown): Array<Record<string, unknown>> {
@@ -73,7 +75,7 @@ describe('renderSlack on untrusted views', () => {
   it('any view: within Block Kit limits, inert, nothing cut open', () => {
     fc.assert(
       fc.property(hostileView, (view) => check(view)),
-      { seed: SEED, numRuns: 300 },
+      { seed: SEED, numRuns: 300, ...BOUNDED },
     );
   });
 
@@ -112,7 +114,7 @@ describe('renderSlack on untrusted views', () => {
           check({ text, blocks });
         },
       ),
-      { seed: SEED, numRuns: 600 },
+      { seed: SEED, numRuns: 600, ...BOUNDED },
     );
   });
 });

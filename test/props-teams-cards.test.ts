@@ -16,7 +16,7 @@ import { hostileText } from './helpers/hostile.js';
 import { hostileView, viewLinks } from './helpers/hostile-views.js';
 
 const SEED = 0x12_06_06;
-const NUM_RUNS = 150;
+const NUM_RUNS = 100;
 
 function nodes(value: unknown): Array<Record<string, unknown>> {
   if (Array.isArray(value)) return value.flatMap(nodes);
@@ -120,7 +120,7 @@ describe('Teams cards on untrusted views', () => {
       fc.property(hostileView, options, (view, opts) => {
         expectValidAndInert(renderCard(view, opts), [view]);
       }),
-      { seed: SEED, numRuns: NUM_RUNS, interruptAfterTimeLimit: 20_000 },
+      { seed: SEED, numRuns: NUM_RUNS, interruptAfterTimeLimit: 12_000 },
     );
   });
 
@@ -139,7 +139,7 @@ describe('Teams cards on untrusted views', () => {
           expectValidAndInert(card, original ? [answer, original] : [answer]);
         },
       ),
-      { seed: SEED, numRuns: NUM_RUNS, interruptAfterTimeLimit: 20_000 },
+      { seed: SEED, numRuns: NUM_RUNS, interruptAfterTimeLimit: 12_000 },
     );
   });
 });
