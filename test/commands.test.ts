@@ -71,6 +71,18 @@ describe('parseCommand', () => {
       verb: 'test',
       adhoc: { jira: 'https://acme.atlassian.net' },
     });
+    // Found by test/props-commands.test.ts: the scheme may be upper case, and an email arrives as a mailto link.
+    expect(parseCommand(unwrapSlackLinks('test --jira <HTTPS://a.aa|a.aa>'))).toEqual({
+      verb: 'test',
+      adhoc: { jira: 'https://a.aa' },
+    });
+    expect(
+      parseCommand(
+        unwrapSlackLinks(
+          'connect acme --jira https://a.aa --align https://b.aa --email <mailto:a@a.aa|a@a.aa>',
+        ),
+      ),
+    ).toMatchObject({ verb: 'connect', email: 'a@a.aa' });
   });
 
   it('reads typographic quotes as quotes', () => {

@@ -12,6 +12,8 @@ type Asn1 = forge.asn1.Asn1;
 /** Longer than any RSA public key or certificate an admin would paste (16384-bit certificate ≈ 5 KB of PEM). */
 const MAX_INPUT = 20_000;
 const MAX_DEPTH = 32;
+/** A PEM label is echoed in a reason; real ones are a few words. */
+const MAX_LABEL = 40;
 
 const KNOWN_ALGORITHMS: Record<string, string> = {
   '1.2.840.10045.2.1': 'an elliptic-curve (EC) key',
@@ -37,21 +39,36 @@ export function inspectPublicKey(text: string): KeyInspection {
   return fromBase64(input);
 }
 
+/** Base64 of "openssh-key-v1", the start of an OpenSSH private key's body. */
+const OPENSSH_BODY = 'b3BlbnNzaC1rZXktdjE';
+
 function looksPrivate(input: string): boolean {
-  return /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(input) || /^PuTTY-User-Key-File-/m.test(input);
+  return (
+    /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(input) ||
+    /^PuTTY-User-Key-File-/m.test(input) ||
+    input.replace(/\s+/g, '').startsWith(OPENSSH_BODY) ||
+    privateJwk(input)
+  );
 }
 
-function fromPem(label: string, body: string): KeyInspection {
+/** A JSON Web Key (or set) holding a private part: "d" (RSA, EC, OKP) or "k" (a symmetric key). */
+function privateJwk(input: string): boolean {
+  return /^[[{]/.test(input) && /"kty"\s*:/.test(input) && /"[dk]"\s*:/.test(input);
+}
+
+function fromPem(fullLabel: string, body: string): KeyInspection {
+  const label = fullLabel.length <= MAX_LABEL ? fullLabel : `${fullLabel.slice(0, MAX_LABEL)}…`;
   const der = decodeBase64(body);
   if (der === undefined) return malformed(`The ${label} block is not valid base64.`);
   const parsed = parseDer(der);
   if (!parsed) return malformed(`The ${label} block is not valid DER.`);
   const shape = shapeOf(parsed);
   if (shape === 'private') return { kind: 'private-key', jiraAccepts: false };
-  if (label === 'PUBLIC KEY' && shape === 'spki') return describe('spki-pem', () => spkiKey(parsed), true);
-  if (label === 'RSA PUBLIC KEY' && shape === 'rsa-public')
+  if (fullLabel === 'PUBLIC KEY' && shape === 'spki')
+    return describe('spki-pem', () => spkiKey(parsed), true);
+  if (fullLabel === 'RSA PUBLIC KEY' && shape === 'rsa-public')
     return describe('pkcs1-pem', () => rsaKey(parsed), false);
-  if (label === 'CERTIFICATE' && shape === 'certificate')
+  if (fullLabel === 'CERTIFICATE' && shape === 'certificate')
     return describe('certificate', () => certKey(parsed), true);
   return malformed(`A "${label}" block holding ${SHAPE_TEXT[shape]} is not an RSA public key.`);
 }
@@ -111,6 +128,8 @@ function shapeOf(obj: Asn1): Shape {
   const T = asn1.Type;
   if (types.length >= 9 && types.every((t) => t === T.INTEGER)) return 'private';
   if (types[0] === T.INTEGER && types[1] === T.SEQUENCE && types[2] === T.OCTETSTRING) return 'private';
+  // SEC 1 ECPrivateKey: { version INTEGER, privateKey OCTET STRING, [0] parameters, [1] publicKey }.
+  if (types[0] === T.INTEGER && types[1] === T.OCTETSTRING) return 'private';
   // EncryptedPrivateKeyInfo: { AlgorithmIdentifier, OCTET STRING }.
   if (types.length === 2 && types[0] === T.SEQUENCE && types[1] === T.OCTETSTRING) return 'private';
   if (types.length === 2 && types[0] === T.SEQUENCE && types[1] === T.BITSTRING) return 'spki';

@@ -54,13 +54,14 @@ export class ConnectorsFileError extends Error {
 export function loadConnectorsFile(path: string): ConnectorSpec[] {
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(path, 'utf8'));
+    // 'error': YAML warnings would go to stderr quoting the source line, which may hold a mis-pasted secret.
+    raw = parseYaml(readFileSync(path, 'utf8'), { logLevel: 'error' });
   } catch (error) {
     throw new ConnectorsFileError(`${path}: not readable YAML (${(error as Error).message.split('\n')[0]})`);
   }
   const parsed = file.safeParse(raw ?? {});
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
+    const problems = parsed.error.issues.map(describeIssue);
     const hint = problems.some((p) => p.includes('Unrecognized key'))
       ? ' Secrets are not allowed in the file: use secrets: { jira: { env: VAR } } or { file: /path }.'
       : '';
@@ -72,6 +73,16 @@ export function loadConnectorsFile(path: string): ConnectorSpec[] {
     names.add(c.name);
   }
   return parsed.data.connectors.map((c) => toSpec(c, path));
+}
+
+/** A key is echoed only when it looks like a field name: a mis-pasted secret can end up as a key. */
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,39}$/;
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.join('.') || '(top)';
+  if (issue.code !== 'unrecognized_keys') return `${where}: ${issue.message}`;
+  const keys = issue.keys.map((k) => (FIELD_NAME.test(k) ? `"${k}"` : 'a key that is not a field name'));
+  return `${where}: Unrecognized key${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}`;
 }
 
 function toSpec(c: z.infer<typeof connector>, path: string): ConnectorSpec {

@@ -38,8 +38,25 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** Cuts to max characters, ending with "…"; never between the two halves of a surrogate pair (an emoji). */
 export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return text.length <= max ? text : `${withoutCutPair(text.slice(0, max - 1))}…`;
+}
+
+/**
+ * Cuts escaped mrkdwn like truncate, and never inside an entity (`&am…` would show a raw `&`) or inside a <…>
+ * sequence (a mention or link cut open). In escaped text every `&` starts an entity and every `<` a sequence.
+ */
+export function truncateMrkdwn(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max - 1).replace(/&[a-z]{0,3}$/, '');
+  const open = cut.lastIndexOf('<');
+  if (open > cut.lastIndexOf('>')) cut = cut.slice(0, open);
+  return `${withoutCutPair(cut)}…`;
+}
+
+function withoutCutPair(text: string): string {
+  return /[\uD800-\uDBFF]$/.test(text) ? text.slice(0, -1) : text;
 }
 
 export function renderInline(inlines: Inline[]): string {
@@ -60,7 +77,7 @@ function inline(i: Inline): string {
 }
 
 function mrkdwn(text: string, max: number = SLACK_LIMITS.sectionText) {
-  return { type: 'mrkdwn', text: truncate(text || ' ', max), verbatim: true };
+  return { type: 'mrkdwn', text: truncateMrkdwn(text || ' ', max), verbatim: true };
 }
 
 function plainText(text: string, max: number) {
@@ -75,13 +92,13 @@ export function renderSlack(view: MessageView): SlackMessage {
       const size = textSize(rendered);
       if (blocks.length >= SLACK_LIMITS.blocks - 1 || size > budget) {
         blocks.push({ type: 'context', elements: [mrkdwn('…more in the thread or with /align status.')] });
-        return { text: truncate(escapeMrkdwn(view.text), SLACK_LIMITS.fallbackText), blocks };
+        return { text: truncateMrkdwn(escapeMrkdwn(view.text), SLACK_LIMITS.fallbackText), blocks };
       }
       budget -= size;
       blocks.push(rendered);
     }
   }
-  return { text: truncate(escapeMrkdwn(view.text), SLACK_LIMITS.fallbackText), blocks };
+  return { text: truncateMrkdwn(escapeMrkdwn(view.text), SLACK_LIMITS.fallbackText), blocks };
 }
 
 function renderBlock(block: Block): SlackBlock[] {
@@ -91,6 +108,8 @@ function renderBlock(block: Block): SlackBlock[] {
     case 'text':
       return [{ type: 'section', text: mrkdwn(renderInline(block.text)) }];
     case 'fields':
+      // Slack refuses a section with no text and no fields, and an actions block with no elements.
+      if (block.fields.length === 0) return [];
       return [
         {
           type: 'section',
@@ -103,17 +122,22 @@ function renderBlock(block: Block): SlackBlock[] {
       return chunkLines(
         block.items.map((item) => {
           const note = item.note && item.note.length > 0 ? ` — ${renderInline(item.note)}` : '';
-          return truncate(`${STATUS_ICON[item.status]} ${escapeMrkdwn(item.title)}${note}`, 600);
+          return truncateMrkdwn(`${STATUS_ICON[item.status]} ${escapeMrkdwn(item.title)}${note}`, 600);
         }),
       ).map((text) => ({ type: 'section', text: mrkdwn(text) }));
     case 'context':
       return [{ type: 'context', elements: [mrkdwn(renderInline(block.text))] }];
     case 'code': {
-      const label = block.label ? `*${escapeMrkdwn(block.label)}*\n` : '';
-      const body = truncate(block.text.replace(/```/g, 'ˋˋˋ'), SLACK_LIMITS.sectionText - label.length - 8);
-      return [{ type: 'section', text: mrkdwn(`${label}\`\`\`${escapeMrkdwn(body)}\`\`\``) }];
+      // The body is cut after escaping, so the closing ``` always fits.
+      const label = block.label ? `*${escapeMrkdwn(truncate(block.label, 200))}*\n` : '';
+      const body = truncateMrkdwn(
+        escapeMrkdwn(block.text.replace(/```/g, 'ˋˋˋ')),
+        SLACK_LIMITS.sectionText - label.length - 6,
+      );
+      return [{ type: 'section', text: mrkdwn(`${label}\`\`\`${body}\`\`\``) }];
     }
     case 'actions':
+      if (block.buttons.length === 0) return [];
       return [
         {
           type: 'actions',

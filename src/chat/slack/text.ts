@@ -1,4 +1,9 @@
-/** Slack delivers links in command text as <https://x> or <https://x|label>: the command wants the URL. */
+/**
+ * Slack delivers links in command text as <https://x>, <https://x|label> or <mailto:a@b|a@b>: the command wants
+ * the URL, or the bare address (a mailto: user name would reach Jira's Basic Auth as it is).
+ */
 export function unwrapSlackLinks(text: string): string {
-  return text.replace(/<((?:https?|mailto):[^|>\s]*)(?:\|[^>]*)?>/g, '$1');
+  return text.replace(/<((?:https?|mailto):[^|>\s]*)(?:\|[^>]*)?>/gi, (_, url: string) =>
+    url.replace(/^mailto:/i, ''),
+  );
 }

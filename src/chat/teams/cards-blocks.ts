@@ -55,16 +55,18 @@ function fieldRows(fields: Array<{ label: string; value: Inline[] }>, options: I
     type: 'ColumnSet',
     columns: [
       { type: 'Column', width: 1, items: [richText([clip(field.label, 200)], { bold: true }, options)] },
-      {
-        type: 'Column',
-        width: 2,
-        items: richTextLines(clipInlines(field.value, CARD_LIMITS.textChars), {}, options),
-      },
+      { type: 'Column', width: 2, items: fieldValue(field.value, options) },
     ],
     ...(i > 0 ? { spacing: 'Small' } : {}),
   }));
   if (fields.length > CARD_LIMITS.fields) rows.push(moreLine(fields.length - CARD_LIMITS.fields, options));
   return rows;
+}
+
+/** A value with no text still needs an element: the serializer drops a Column whose items are empty. */
+function fieldValue(value: Inline[], options: InlineOptions): CardJson[] {
+  const lines = richTextLines(clipInlines(value, CARD_LIMITS.textChars), {}, options);
+  return lines.length > 0 ? lines : [richText([' '], {}, options)];
 }
 
 function checklist(items: ChecklistItem[], options: InlineOptions): CardJson[] {

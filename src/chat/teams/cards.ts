@@ -87,16 +87,19 @@ function bytesOf(groups: ElementGroup[]): number {
 }
 
 /**
- * Keeps content in reading order until the budget is spent, then a note; pinned groups (buttons) always stay.
- * Cutting at the first group that does not fit, rather than skipping it, keeps the card in reading order.
+ * Keeps content in reading order until the budget is spent, then a note; pinned groups (buttons) stay, unless
+ * they alone would pass the limit: then the last of them go too. Cutting at the first group that does not fit,
+ * rather than skipping it, keeps the card in reading order.
  */
 function fitToBudget(groups: ElementGroup[], shellBytes: number, options: InlineOptions): CardJson[] {
   if (shellBytes + bytesOf(groups) <= CARD_LIMITS.bytes) return groups.flatMap((g) => g.elements);
-  const note = richText([CUT_NOTE], { subtle: true, size: 'Small' }, options);
-  let left = CARD_LIMITS.bytes - shellBytes - elementBytes(note) - bytesOf(groups.filter((g) => g.pinned));
+  const note = cutNote(options);
+  const room = CARD_LIMITS.bytes - shellBytes - elementBytes(note);
+  const { kept, dropped } = trimPinned(groups, room);
+  let left = room - bytesOf(kept.filter((g) => g.pinned));
   let cut = false;
   const body: CardJson[] = [];
-  for (const group of groups) {
+  for (const group of kept) {
     const size = bytesOf([group]);
     if (group.pinned || (!cut && size <= left)) {
       body.push(...group.elements);
@@ -106,7 +109,46 @@ function fitToBudget(groups: ElementGroup[], shellBytes: number, options: Inline
     if (!cut) body.push(note);
     cut = true;
   }
+  if (dropped && !cut) body.push(note);
   return body;
+}
+
+/** Pinned elements in order while they fit in `room`; once one does not, it and every later one go. */
+function trimPinned(groups: ElementGroup[], room: number): { kept: ElementGroup[]; dropped: boolean } {
+  let left = room;
+  let dropped = false;
+  const kept = groups.map((group) => {
+    if (!group.pinned) return group;
+    const elements = group.elements.filter((element) => {
+      const size = elementBytes(element);
+      if (dropped || size > left) {
+        dropped = true;
+        return false;
+      }
+      left -= size;
+      return true;
+    });
+    return { ...group, elements };
+  });
+  return { kept, dropped };
+}
+
+export function cutNote(options: InlineOptions): CardJson {
+  return richText([CUT_NOTE], { subtle: true, size: 'Small' }, options);
+}
+
+/** Elements in order while they fit in `budget` bytes; the note stands for whatever had to go. */
+export function keepWhileFits(elements: CardJson[], budget: number, note: CardJson): CardJson[] {
+  if (elements.reduce((n, e) => n + elementBytes(e), 0) <= budget) return elements;
+  let left = budget - elementBytes(note);
+  const kept: CardJson[] = [];
+  for (const element of elements) {
+    const size = elementBytes(element);
+    if (size > left) break;
+    kept.push(element);
+    left -= size;
+  }
+  return [...kept, note];
 }
 
 function refreshOf(refresh: CardOptions['refresh']): AdaptiveCard['refresh'] | undefined {

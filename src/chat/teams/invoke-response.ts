@@ -10,8 +10,8 @@
  */
 import type { MessageView } from '../../core/views/view.js';
 import type { AdaptiveCard } from './card-json.js';
-import { CARD_CONTENT_TYPE } from './card-json.js';
-import { assemble, type ElementGroup, viewGroups, withSeparator } from './cards.js';
+import { CARD_CONTENT_TYPE, CARD_LIMITS, elementBytes } from './card-json.js';
+import { assemble, cutNote, type ElementGroup, keepWhileFits, viewGroups, withSeparator } from './cards.js';
 import { type InlineOptions, richText } from './cards-inline.js';
 
 export const MESSAGE_CONTENT_TYPE = 'application/vnd.microsoft.activity.message';
@@ -28,8 +28,13 @@ export interface PrivateCardOptions extends InlineOptions {
   original?: MessageView;
 }
 
+/** The answer takes at most this share of a card's bytes, so it always fits, with room for the clicked card. */
+const ANSWER_SHARE = 0.5;
+
 export function privateAnswerCard(answer: MessageView, options: PrivateCardOptions = {}): AdaptiveCard {
   const inner = viewGroups(answer, options).flatMap((g) => withSeparator(g).elements);
+  const privateNote = richText([PRIVATE_NOTE], { subtle: true, size: 'Small' }, options);
+  const room = CARD_LIMITS.bytes * ANSWER_SHARE - elementBytes(privateNote) - 100; // the Container itself
   const groups: ElementGroup[] = [
     {
       pinned: true,
@@ -37,7 +42,7 @@ export function privateAnswerCard(answer: MessageView, options: PrivateCardOptio
         {
           type: 'Container',
           style: 'emphasis',
-          items: [...inner, richText([PRIVATE_NOTE], { subtle: true, size: 'Small' }, options)],
+          items: [...keepWhileFits(inner, room, cutNote(options)), privateNote],
         },
       ],
     },

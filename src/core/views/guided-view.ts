@@ -24,12 +24,13 @@ export function buttonValue(runId: string, stepId: string, attempt: number): str
   return `${runId}|${stepId}|${attempt}`;
 }
 
+/** Reads exactly what buttonValue writes: any other string (extra parts, "01", "1e0") is not a button of ours. */
 export function parseButtonValue(
   value: string,
 ): { runId: string; stepId: string; attempt: number } | undefined {
-  const [runId, stepId, attempt] = value.split('|');
-  if (!runId || !stepId || attempt === undefined || !/^\d+$/.test(attempt)) return undefined;
-  return { runId, stepId, attempt: Number(attempt) };
+  const match = /^([^|]+)\|([^|]+)\|(0|[1-9]\d{0,14})$/.exec(value);
+  if (!match) return undefined;
+  return { runId: match[1]!, stepId: match[2]!, attempt: Number(match[3]) };
 }
 
 export function promptMessage(run: Run, step: StepRecord, record: PromptRecord): MessageView {
