@@ -9,13 +9,15 @@ import { PROJECT_PERMISSIONS } from '../src/core/runbooks/checks/jira.js';
 import { ADMIN, type BotHarness, startBot } from './helpers/bot.js';
 import { click, FormClient, formLink, openAsk } from './helpers/guided.js';
 import { registerSecret } from './helpers/leaks.js';
-import { testPrefix } from './helpers/redis.js';
+import { dumpPrefix, testPrefix } from './helpers/redis.js';
 import { waitFor } from './helpers/wait.js';
 
 let bot: BotHarness;
+let prefix: string;
 
 beforeAll(async () => {
-  bot = await startBot({ prefix: testPrefix('connect'), connectors: [] });
+  prefix = testPrefix('connect');
+  bot = await startBot({ prefix, connectors: [] });
 });
 
 afterAll(async () => {
@@ -67,6 +69,34 @@ function stepsOf(runId: string) {
 }
 
 describe('/align connect', () => {
+  it('a private key pasted into the public-key form is refused, and never stored', async () => {
+    const channel = 'CCONNPK';
+    const { token, jiraUrl, alignUrl } = newSite('pkco.atlassian.net');
+    const runId = await start(
+      `connect pkco --jira ${jiraUrl} --align ${alignUrl} --auth oauth --email svc@pkco.atlassian.net`,
+      channel,
+    );
+    await submit(channel, runId, 'service-account', token);
+    await done(channel, runId, 'prerequisites');
+    await done(channel, runId, 'align-connector');
+    const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const body = privateKey.split('\n').slice(1, -2).join('');
+    registerSecret(body, 'a private key pasted by mistake');
+    await submit(channel, runId, 'public-key', privateKey);
+
+    const again = await openAsk(bot.slack, channel, runId, 'public-key', 15_000, 1);
+    const reply = bot.slack
+      .thread(channel, again.message.threadTs!)
+      .find((m) => m.text.includes('OAUTH_PRIVATE_KEY_PASTED'));
+    expect(reply).toBeTruthy();
+    const stored = await dumpPrefix(prefix);
+    for (const line of privateKey.split('\n').filter((l) => l.length > 40))
+      expect(stored.text).not.toContain(line);
+    await bot.slack.sendCommand({ text: `cancel ${runId}`, userId: ADMIN, channelId: channel });
+  });
+
   it('OAuth: every step, a wrong consumer key caught before step 16, a corrected retry, an active connector', async () => {
     const channel = 'CCONN1';
     const { site, token, jiraUrl, alignUrl } = newSite('oauthco.atlassian.net');

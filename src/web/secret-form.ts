@@ -3,8 +3,10 @@
  * key), CSRF-protected, bound to the first browser that opens it, usable once, for 10 minutes. The value is
  * encrypted into the vault and never shown again; the run waiting for it wakes up.
  */
+
 import { type Request, type Response, Router, urlencoded } from 'express';
 import type { Logger } from 'pino';
+import { inspectPublicKey } from '../atlassian/rsa-keys.js';
 import { Secret } from '../core/secret.js';
 import { newErrorId } from '../error-id.js';
 import type { Queues } from '../queue/queues.js';
@@ -30,6 +32,9 @@ export interface SecretFormDeps {
 }
 
 const COOKIE = 'ab_form';
+/** Stands in for a private key pasted into the public-key form; it still reads as a private key. */
+const PRIVATE_KEY_WITHHELD =
+  '-----BEGIN PRIVATE KEY-----\n(withheld by Align Bot)\n-----END PRIVATE KEY-----';
 const MAX_SECRET = 4096;
 const MAX_PUBLIC_KEY = 16_384;
 /** Unsubmitted secrets of a run expire; the runbook makes a kept one permanent. */
@@ -150,7 +155,11 @@ async function submit(req: Request, res: Response, deps: SecretFormDeps): Promis
 }
 
 async function store(ticket: FormTicket, value: string, deps: SecretFormDeps): Promise<string> {
-  if (ticket.kind === 'public-key') return value; // a public key is not a secret
+  if (ticket.kind === 'public-key') {
+    // A public key is not a secret, but a private key pasted by mistake is: keep only that it was one, so the run
+    // explains OAUTH_PRIVATE_KEY_PASTED without the key ever reaching Redis.
+    return inspectPublicKey(value).kind === 'private-key' ? PRIVATE_KEY_WITHHELD : value;
+  }
   if (!deps.vault) throw new Error('no vault: ALIGN_BOT_MASTER_KEY is not set');
   return deps.vault.put(new Secret(value), `${ticket.label} (run ${ticket.runId})`, SUBMITTED_TTL_S);
 }
