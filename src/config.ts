@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { DEFAULT_ALLOWED_HOSTS, parseResolveList } from './atlassian/egress.js';
+import { DEFAULT_ALLOWED_HOSTS, type EgressOptions, parseResolveList } from './atlassian/egress.js';
 import type { ReportSettings } from './queue/report-settings.js';
 import { DEFAULT_RETENTION_DAYS } from './store/history.js';
 import { type MasterKey, parseMasterKeys } from './store/vault.js';
@@ -109,7 +109,13 @@ export interface Config {
   port: number;
   slack?: { signingSecret: string; botToken: string; apiUrl: string };
   connectorsFile?: string;
-  egress: { allowedHosts: string[]; allowPrivate: boolean; resolve: Record<string, string> };
+  egress: {
+    allowedHosts: string[];
+    allowPrivate: boolean;
+    resolve: Record<string, string>;
+    /** Name service for hosts no pin matches; real DNS when absent (the sandbox resolves nothing beyond its pins). */
+    lookup?: EgressOptions['lookup'];
+  };
   roles: { operators: string[]; admins: string[]; approvers: string[] };
   atlassianApiUrl: string;
   limits: { requestMs: number; totalMs: number };
