@@ -3,6 +3,7 @@
  * need; `start` runs both in one process.
  */
 import { Worker } from 'bullmq';
+import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EgressGuard } from './atlassian/egress.js';
@@ -199,7 +200,18 @@ export async function startWorkers(infra: Infra, chat = chatAdapters(infra.confi
   };
 }
 
-export async function startWeb(infra: Infra, port: number): Promise<Stoppable & { port: number }> {
+export interface WebOptions {
+  /** Address to listen on (all interfaces by default; the sandbox uses 127.0.0.1). */
+  host?: string;
+  /** More routes, after the bot's own (the sandbox console). */
+  mount?: (app: Express) => Stoppable | { close(): void };
+}
+
+export async function startWeb(
+  infra: Infra,
+  port: number,
+  options: WebOptions = {},
+): Promise<Stoppable & { port: number }> {
   const { config, logger } = infra;
   const scheduler = new ReportScheduler(infra.redis, infra.keys, config.redisPrefix);
   const commands = new CommandService({
@@ -259,7 +271,8 @@ export async function startWeb(infra: Infra, port: number): Promise<Stoppable & 
     { connectors: infra.connectors, queues: [infra.queues.runs, infra.queues.outbox, scheduler.queue] },
     logger,
   );
-  const bound = await listen(server, port);
+  const mounted = options.mount?.(app);
+  const bound = await listen(server, port, options.host);
   if (!config.publicUrl) publicUrl.value = `http://localhost:${bound}`;
   if (!infra.vault)
     logger.warn(
@@ -270,6 +283,7 @@ export async function startWeb(infra: Infra, port: number): Promise<Stoppable & 
     port: bound,
     async close() {
       slack?.stop();
+      await mounted?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await scheduler.close();

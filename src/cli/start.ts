@@ -4,8 +4,9 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { SANDBOX_USERS, type Sandbox, startSandbox } from '../sandbox/sandbox.js';
+import { type Sandbox, startSandbox } from '../sandbox/sandbox.js';
 import { connectInfra, type Stoppable, startWeb, startWorkers } from '../services.js';
+import { mountConsole } from '../web/console/index.js';
 import { answersPing, type RedisHandle, startPrivateRedis } from './private-redis.js';
 
 export type Mode = 'start' | 'web' | 'worker' | 'sandbox';
@@ -19,6 +20,8 @@ export async function runServer(mode: Mode, base: Config, logger: Logger): Promi
   if (mode === 'sandbox' || (mode === 'start' && !config.slack)) {
     sandbox = await startSandbox(config);
     config = sandbox.config;
+    // The sandbox prints one line (the console's address); its info logs only with LOG_LEVEL set.
+    if (!process.env.LOG_LEVEL) logger.level = 'warn';
     stack.push({ close: () => sandbox!.stop() });
   } else if ((mode === 'start' || mode === 'web') && !config.slack) {
     throw new Error(
@@ -31,11 +34,16 @@ export async function runServer(mode: Mode, base: Config, logger: Logger): Promi
   }
   if (mode !== 'worker') {
     const infra = await connectInfra(config, logger, 'web');
-    const web = await startWeb(infra, config.port);
+    // Without credentials the chat endpoints accept anyone: the sandbox listens on loopback only.
+    const web = await startWeb(
+      infra,
+      config.port,
+      sandbox ? { host: '127.0.0.1', mount: (app) => mountConsole(app, sandbox!, logger) } : {},
+    );
     stack.push(infra, web);
     if (sandbox) {
       sandbox.slack.botUrl = `http://127.0.0.1:${web.port}/slack/events`;
-      printSandboxHelp(sandbox, web.port);
+      printSandboxHelp(web.port);
     }
   }
   const server = {
@@ -67,27 +75,6 @@ function onSignals(server: Stoppable, logger: Logger): void {
   process.once('SIGINT', () => stop('SIGINT'));
 }
 
-function printSandboxHelp(sandbox: Sandbox, port: number): void {
-  const sim = sandbox.slack.url;
-  const send = (text: string) =>
-    `curl -s ${sim}/_sim/command -H 'content-type: application/json' -d '{"text":"${text}"}'`;
-  process.stdout.write(
-    [
-      '',
-      'Align Bot is running in sandbox mode (no Slack credentials were configured).',
-      `  bot:              http://127.0.0.1:${port}  (Slack endpoint /slack/events)`,
-      `  Slack simulator:  ${sim}`,
-      `  Jira simulator:   ${sandbox.jira.url}  (acme = healthy, globex = rejected token, initech = anonymous fallback)`,
-      `  connectors:       ${sandbox.connectorsFile}`,
-      '',
-      'Send a command as the sandbox admin, then read the channel:',
-      `  ${send('test acme')}`,
-      `  ${send('test globex')}`,
-      `  curl -s ${sim}/_sim/channels/CSANDBOX`,
-      'Click a button from the thread (its action_id and value are in the channel JSON), e.g. as the approver:',
-      `  curl -s ${sim}/_sim/click -H 'content-type: application/json' -d '{"ts":"<reply ts>","action":"align.approve","value":"<value>","user":"${SANDBOX_USERS.approver}"}'`,
-      `  (users: ${SANDBOX_USERS.admin} admin, ${SANDBOX_USERS.operator} operator, ${SANDBOX_USERS.approver} approver)`,
-      '',
-    ].join('\n'),
-  );
+function printSandboxHelp(port: number): void {
+  process.stdout.write(`Align Bot sandbox: open http://localhost:${port}/\n`);
 }

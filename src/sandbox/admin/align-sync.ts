@@ -53,6 +53,12 @@ function markFailing(c: AdminConnector): void {
   for (const b of c.connector.boards) b.errorMessage = 'The board’s filter no longer exists in Jira.';
 }
 
+/** What Jira Align's "Test Now" reports: the connection's problem, or undefined when it works. */
+export function connectionProblem(world: SyncWorld, c: AdminConnector): string | undefined {
+  const reached = reach(world, c);
+  return 'error' in reached ? reached.error : undefined;
+}
+
 type Reached = { site: JiraSite; account: SimAccount } | { error: string };
 
 function reach(world: SyncWorld, c: AdminConnector): Reached {

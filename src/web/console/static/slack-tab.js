@@ -1,0 +1,368 @@
+/**
+ * The Slack tab: one channel of the Slack simulator with its threads, live. Commands typed here are sent by the
+ * server as real signed slash commands; buttons as real block_actions. Private answers show only to the person
+ * they were for, marked "Only visible to you".
+ */
+import { debounce, getJson, postJson } from './api.js';
+import { confirmDialog, renderBlocks } from './blockkit.js';
+import { h } from './dom.js';
+
+const BOT = 'UALIGNBOT';
+
+export function slackTab(container, ctx) {
+  const channel = ctx.platform.channel;
+  let state = { messages: [], ephemerals: [] };
+  let openThread;
+  let followFrom = 0;
+  const known = new Set();
+  const dismissed = new Set();
+  const history = [];
+  let historyAt = 0;
+
+  const channelLog = h('div', {
+    class: 'messages',
+    role: 'log',
+    'aria-label': `Messages in #${channel.name}`,
+    tabindex: '-1',
+  });
+  const threadLog = h('div', { class: 'messages', role: 'log', 'aria-label': 'Thread', tabindex: '-1' });
+  // Like Slack, a log follows new content while it is scrolled to the bottom, and stays put once scrolled up.
+  for (const log of [channelLog, threadLog]) {
+    log.dataset.stick = '1';
+    log.addEventListener('scroll', () => {
+      log.dataset.stick = log.scrollHeight - log.scrollTop - log.clientHeight < 40 ? '1' : '';
+    });
+  }
+  const threadTitle = h('h2', { class: 'pane-title', id: 'thread-title' }, 'Thread');
+  const threadPane = h(
+    'aside',
+    { class: 'thread-pane', hidden: true, 'aria-labelledby': 'thread-title' },
+    h(
+      'header',
+      { class: 'pane-head' },
+      threadTitle,
+      h('span', { class: 'muted' }, `#${channel.name}`),
+      h(
+        'button',
+        { type: 'button', class: 'icon-button', 'aria-label': 'Close thread', onclick: closeThread },
+        '✕',
+      ),
+    ),
+    threadLog,
+    h('p', { class: 'pane-note' }, 'Align Bot answers commands and buttons, not thread replies.'),
+  );
+  const input = h('input', {
+    id: 'composer-input',
+    type: 'text',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    placeholder: `Message #${channel.name} — e.g. /align test acme`,
+    'aria-label': `Message #${channel.name}`,
+    onkeydown: recall,
+  });
+  const sendButton = h('button', { type: 'submit', class: 'sk-button sk-primary' }, 'Send');
+  const composer = h(
+    'form',
+    { class: 'composer', onsubmit: send },
+    h('div', { class: 'chips', role: 'group', 'aria-label': 'Example commands' }, chips()),
+    h('div', { class: 'composer-row' }, input, sendButton),
+  );
+  container.append(
+    h(
+      'div',
+      { class: 'chat' },
+      h(
+        'section',
+        { class: 'channel-pane', 'aria-label': `Slack channel #${channel.name}` },
+        h(
+          'header',
+          { class: 'pane-head' },
+          h('h2', { class: 'pane-title' }, `# ${channel.name}`),
+          h('span', { class: 'muted' }, 'Slack simulator · signed requests to the bot’s /slack/events'),
+        ),
+        channelLog,
+        composer,
+      ),
+      threadPane,
+    ),
+  );
+
+  function chips() {
+    const examples = [
+      ...ctx.info.demos.map((d) => ({ text: `/align test ${d.name}`, title: d.about })),
+      { text: '/align list', title: 'connectors with their last result' },
+      { text: '/align report now', title: 'fleet report' },
+      { text: '/align rotate acme', title: 'approved credential rotation' },
+      ...ctx.info.rehearsal.commands.map((text) => ({
+        text,
+        label: `/align connect ${ctx.info.rehearsal.name} (${/--auth (\w+)/.exec(text)[1]})`,
+        title: 'rehearse the set-up on fresh sites',
+      })),
+    ];
+    return examples.map((e) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'chip',
+          title: e.title,
+          onclick: () => {
+            input.value = e.text;
+            input.focus();
+          },
+        },
+        e.label ?? e.text,
+      ),
+    );
+  }
+
+  async function send(event) {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    sendButton.disabled = true;
+    try {
+      followFrom = Date.now();
+      await postJson('/console/api/slack/command', { text, user: ctx.user(), channel: channel.id });
+      history.push(text);
+      historyAt = history.length;
+      input.value = '';
+    } catch (error) {
+      ctx.say(`The command was not sent: ${error.message}`, true);
+    } finally {
+      sendButton.disabled = false;
+      input.focus();
+    }
+  }
+
+  function recall(event) {
+    if (event.key !== 'ArrowUp' && event.key !== 'ArrowDown') return;
+    if (history.length === 0) return;
+    historyAt = Math.max(0, Math.min(history.length, historyAt + (event.key === 'ArrowUp' ? -1 : 1)));
+    input.value = history[historyAt] ?? '';
+    event.preventDefault();
+  }
+
+  const refresh = debounce(async () => {
+    try {
+      state = await getJson(`/console/api/slack/channel/${channel.id}`);
+    } catch (error) {
+      ctx.say(`Could not read the channel: ${error.message}`, true);
+      return;
+    }
+    draw();
+  }, 60);
+
+  function draw() {
+    const fresh = state.messages.filter((m) => !known.has(m.ts));
+    for (const m of state.messages) known.add(m.ts);
+    if (followFrom && fresh.length > 0 && Date.now() - followFrom < 20_000) {
+      followFrom = 0;
+      openThread = fresh.at(-1).ts;
+      channelLog.dataset.stick = '1';
+      threadLog.dataset.stick = '1';
+    }
+    const mine = state.ephemerals.filter((e) => e.user === ctx.user() && !dismissed.has(e.id));
+    const channelItems = [
+      ...state.messages.map((m) => ({ at: tsMs(m.ts), item: messageItem(m, true) })),
+      ...mine.filter((e) => !e.threadTs).map((e) => ({ at: e.at, item: ephemeralItem(e) })),
+    ].sort((a, b) => a.at - b.at);
+    reconcile(
+      channelLog,
+      channelItems.map((x) => x.item),
+    );
+    const root = state.messages.find((m) => m.ts === openThread);
+    threadPane.hidden = !root;
+    if (!root) return;
+    const threadItems = [
+      { at: 0, item: messageItem(root, false) },
+      ...root.replies.map((m) => ({ at: tsMs(m.ts), item: messageItem(m, false) })),
+      ...mine.filter((e) => e.threadTs === root.ts).map((e) => ({ at: e.at, item: ephemeralItem(e) })),
+    ].sort((a, b) => a.at - b.at);
+    reconcile(
+      threadLog,
+      threadItems.map((x) => x.item),
+    );
+  }
+
+  function messageItem(m, inChannel) {
+    const replies = inChannel ? (m.replies ?? []) : [];
+    const sig = JSON.stringify([m.text, m.blocks, m.edits, replies.length, openThread === m.ts]);
+    return {
+      key: `${inChannel ? 'c' : 't'}:${m.ts}`,
+      sig,
+      build: () =>
+        h(
+          'article',
+          { class: `msg${openThread === m.ts && inChannel ? ' msg-open' : ''}`, dataset: { ts: m.ts } },
+          avatar(m.user),
+          h(
+            'div',
+            { class: 'msg-body' },
+            meta(m.user, tsMs(m.ts), m.edits > 0 ? h('span', { class: 'edited' }, '(edited)') : null),
+            h('div', { class: 'blocks' }, renderBlocks(m.blocks, m.text, blockCtx({ ts: m.ts }))),
+            replies.length > 0
+              ? h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'replies-link',
+                    'aria-expanded': String(openThread === m.ts),
+                    dataset: { key: `replies:${m.ts}` },
+                    onclick: () => toggleThread(m.ts),
+                  },
+                  `${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}`,
+                  h('span', { class: 'muted' }, ` · last at ${time(tsMs(replies.at(-1).ts))}`),
+                )
+              : null,
+          ),
+        ),
+    };
+  }
+
+  function ephemeralItem(e) {
+    return {
+      key: `e:${e.id}`,
+      sig: e.id,
+      build: () =>
+        h(
+          'article',
+          { class: 'msg ephemeral', 'aria-label': 'Only visible to you' },
+          avatar(BOT),
+          h(
+            'div',
+            { class: 'msg-body' },
+            meta(BOT, e.at, h('span', { class: 'only-you' }, '👁 Only visible to you')),
+            e.command ? h('div', { class: 'command-echo' }, e.command) : null,
+            h('div', { class: 'blocks' }, renderBlocks(e.blocks, e.text, blockCtx({ threadTs: e.threadTs }))),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'link-button',
+                onclick: () => {
+                  dismissed.add(e.id);
+                  draw();
+                },
+              },
+              'Dismiss',
+            ),
+          ),
+        ),
+    };
+  }
+
+  function blockCtx(where) {
+    return {
+      userName: (id) => ctx.userName(id),
+      onLink: (url, event) => ctx.openLink(url, event),
+      onButton: (button, element) => click(button, element, where),
+    };
+  }
+
+  async function click(button, element, where) {
+    if (!button.url && button.confirm && !(await confirmDialog(button.confirm))) return;
+    if (element) element.disabled = true;
+    try {
+      await postJson('/console/api/slack/click', {
+        channel: channel.id,
+        ...(where.ts ? { ts: where.ts } : {}),
+        ...(where.threadTs ? { threadTs: where.threadTs } : {}),
+        actionId: button.actionId,
+        value: button.value,
+        user: ctx.user(),
+      });
+    } catch (error) {
+      ctx.say(`The click did not reach the bot: ${error.message}`, true);
+    } finally {
+      if (element) element.disabled = false;
+    }
+  }
+
+  function toggleThread(ts) {
+    openThread = openThread === ts ? undefined : ts;
+    threadLog.dataset.stick = '1';
+    draw();
+    if (openThread) threadLog.focus({ preventScroll: true });
+  }
+
+  function closeThread() {
+    openThread = undefined;
+    draw();
+    input.focus();
+  }
+
+  function avatar(user) {
+    const name = ctx.userName(user);
+    return h(
+      'div',
+      { class: `avatar${user === BOT ? ' avatar-bot' : ''}`, 'aria-hidden': 'true' },
+      initials(name),
+    );
+  }
+
+  function meta(user, at, extra) {
+    return h(
+      'div',
+      { class: 'msg-meta' },
+      h('strong', {}, ctx.userName(user)),
+      user === BOT ? h('span', { class: 'badge' }, 'APP') : null,
+      h('time', { datetime: new Date(at).toISOString() }, time(at)),
+      extra,
+    );
+  }
+
+  return {
+    refresh,
+    redraw: draw,
+    focus: () => input.focus(),
+  };
+}
+
+/** Keeps unchanged items in place (and the focus in them); replaces changed ones; adds new ones in order. */
+function reconcile(list, items) {
+  const existing = new Map([...list.children].map((el) => [el.dataset.item, el]));
+  let previous = null;
+  for (const item of items) {
+    let el = existing.get(item.key);
+    if (el && el.dataset.sig !== item.sig) {
+      const focusKey = el.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
+      const fresh = stamp(item);
+      el.replaceWith(fresh);
+      el = fresh;
+      if (focusKey) el.querySelector(`[data-key="${CSS.escape(focusKey)}"]`)?.focus({ preventScroll: true });
+    } else if (!el) {
+      el = stamp(item);
+      if (previous) previous.after(el);
+      else list.prepend(el);
+    }
+    existing.delete(item.key);
+    previous = el;
+  }
+  for (const el of existing.values()) el.remove();
+  if (list.dataset.stick === '1') list.scrollTop = list.scrollHeight;
+}
+
+function stamp(item) {
+  const el = item.build();
+  el.dataset.item = item.key;
+  el.dataset.sig = item.sig;
+  return el;
+}
+
+function tsMs(ts) {
+  return Math.round(Number(ts) * 1000);
+}
+
+function time(ms) {
+  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+function initials(name) {
+  return name
+    .split(/[\s.]+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => w[0].toUpperCase())
+    .join('');
+}
