@@ -3,7 +3,7 @@
  * the simulated Jira and Jira Align admin panels beside it. Mounted by the web process in sandbox mode only, which
  * then listens on 127.0.0.1; every route also refuses non-loopback hosts and cross-site requests.
  */
-import express, { type Express } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Sandbox } from '../../sandbox/sandbox.js';
 import { SANDBOX_USERS } from '../../sandbox/sandbox.js';
@@ -46,6 +46,7 @@ export function mountConsole(app: Express, sandbox: Sandbox, logger: Logger): { 
         .send('The console’s files (src/web/console/static) are not installed here.');
     });
   }
+  router.use('/console', failure(logger));
   app.use(router);
   return {
     close() {
@@ -73,5 +74,25 @@ function rehearsal(sandbox: Sandbox) {
       `/align ${base} --auth oauth --email ${r.email} --project ${r.project}`,
       `/align ${base} --auth basic --email ${r.email} --project ${r.project}`,
     ],
+  };
+}
+
+/** Body-parser refusals, missing files and anything thrown: a short answer, never a stack trace. */
+function failure(logger: Logger) {
+  return (error: { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+    const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
+    if (status === 500)
+      logger.warn({ err: { message: String((error as Error).message) } }, 'console route failed');
+    const message =
+      status === 404
+        ? 'Not found.'
+        : status === 413
+          ? 'The request is too large.'
+          : status === 400
+            ? 'The request body is not valid JSON.'
+            : status === 500
+              ? 'Something went wrong.'
+              : 'The request was refused.';
+    res.status(status).json({ error: message });
   };
 }
