@@ -42,6 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox?.close();
   await deleteKeys(sandboxPrefix);
+  rmSync(join(REPO_ROOT, '.data', 'sandbox', sandboxPrefix), { recursive: true, force: true });
 });
 
 async function call(

@@ -73,7 +73,11 @@ const DEMO: DemoSite[] = [
 /** Where `/align connect` is rehearsed: a service account and a project, no link, no connector. */
 const REHEARSAL = { name: 'hooli', host: 'hooli.atlassian.net', project: 'ALIGN' };
 
-export async function startSandbox(base: Config, dataDir = resolve('.data/sandbox')): Promise<Sandbox> {
+export async function startSandbox(
+  base: Config,
+  // One folder per key prefix: sandboxes side by side (tests) do not overwrite each other's connectors file.
+  dataDir = resolve('.data/sandbox', base.redisPrefix),
+): Promise<Sandbox> {
   const slack = await new SlackSim().start();
   const jira = await new JiraSim().start();
   const align = await new AlignSim().start();

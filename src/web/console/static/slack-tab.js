@@ -167,10 +167,7 @@ export function slackTab(container, ctx) {
       ...state.messages.map((m) => ({ at: tsMs(m.ts), item: messageItem(m, true) })),
       ...mine.filter((e) => !e.threadTs).map((e) => ({ at: e.at, item: ephemeralItem(e) })),
     ].sort((a, b) => a.at - b.at);
-    reconcile(
-      channelLog,
-      channelItems.map((x) => x.item),
-    );
+    reconcile(channelLog, channelItems.length > 0 ? channelItems.map((x) => x.item) : [intro()]);
     const root = state.messages.find((m) => m.ts === openThread);
     threadPane.hidden = !root;
     if (!root) return;
@@ -183,6 +180,41 @@ export function slackTab(container, ctx) {
       threadLog,
       threadItems.map((x) => x.item),
     );
+  }
+
+  /** What an empty channel says: how to start, and what the demo connectors show. */
+  function intro() {
+    return {
+      key: 'intro',
+      sig: 'intro',
+      build: () =>
+        h(
+          'div',
+          { class: 'intro' },
+          h('h3', {}, 'Welcome to the Align Bot sandbox'),
+          h(
+            'p',
+            {},
+            'Type a command below (Enter sends), e.g. ',
+            h('code', {}, '/align test acme'),
+            '. Everything here is simulated on this machine: Slack, Jira Cloud and Jira Align.',
+          ),
+          h(
+            'ul',
+            {},
+            ctx.info.demos.map((d) => h('li', {}, h('code', {}, d.name), ` — ${d.about}`)),
+            h(
+              'li',
+              {},
+              h('code', {}, ctx.info.rehearsal.name),
+              ' — fresh sites to rehearse ',
+              h('code', {}, '/align connect'),
+              ' with the admin panels on the right.',
+            ),
+          ),
+          h('p', { class: 'muted' }, 'Pick who you are with “Acting as” (admin, operator, approver).'),
+        ),
+    };
   }
 
   function messageItem(m, inChannel) {
