@@ -31,6 +31,8 @@ const prefix = testPrefix('console');
 let sandbox: SandboxProcess;
 let browser: Browser;
 let c: ConsolePage;
+/** Every URL the browser asked for (the console and the secure form only: nothing from the network). */
+const requested: string[] = [];
 
 beforeAll(async () => {
   if (!available && !required) return;
@@ -40,6 +42,7 @@ beforeAll(async () => {
   ]);
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.setDefaultTimeout(20_000);
+  page.context().on('request', (r) => requested.push(r.url()));
   c = new ConsolePage(page);
 }, 60_000);
 
@@ -179,9 +182,58 @@ describe.runIf(available || required)('the sandbox console in chromium', () => {
     await c.command('/align rotate acme');
     await c.ask('Approval').waitFor();
     await c.actAs('approver');
+    // Deny asks for confirmation first (Slack's confirm dialog); backing out changes nothing.
+    await c.answer('Approval', 'Deny');
+    const confirm = c.page.getByRole('dialog', { name: 'Deny this rotation?' });
+    await c.screenshot('rotate-deny-confirm');
+    await confirm.getByRole('button', { name: 'Back' }).click();
+    await expect(confirm.count()).resolves.toBe(0);
     await c.answer('Approval', 'Approve');
     await c.thread.locator('article', { hasText: 'Approved' }).first().waitFor();
     await c.ask('New credential, verified against Jira').waitFor();
     await c.screenshot('rotate-approved');
   }, 45_000);
+
+  it('draws untrusted text inert and loads nothing from the network', async () => {
+    // Plain browser JavaScript, as a string: the test runner would rewrite a dynamic import() in a function.
+    const drawn = (await c.page.evaluate(`(async () => {
+      const kit = await import('/console/blockkit.js');
+      const box = document.createElement('div');
+      const blocks = [
+        { type: 'header', text: { type: 'plain_text', text: 'Report &lt;b&gt;' } },
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: '*bold* \`code\` &lt;img src=x onerror=alert(1)&gt; <https://example.com|a link> <@UADMIN> <javascript:alert(1)|x>',
+          },
+          fields: [{ type: 'mrkdwn', text: '*Jira*\\n&amp;' }],
+        },
+      ];
+      box.append(...kit.renderBlocks(blocks, '', { userName: (id) => (id === 'UADMIN' ? 'admin' : id) }));
+      return {
+        text: box.textContent,
+        images: box.querySelectorAll('img').length,
+        scripts: box.querySelectorAll('script').length,
+        bold: box.querySelectorAll('strong').length,
+        links: box.querySelectorAll('a[href^="https://example.com"]').length,
+        jsLinks: box.querySelectorAll('a[href^="javascript"]').length,
+      };
+    })()`)) as {
+      text: string;
+      images: number;
+      scripts: number;
+      bold: number;
+      links: number;
+      jsLinks: number;
+    };
+    expect(drawn.images + drawn.scripts + drawn.jsLinks).toBe(0);
+    expect(drawn.text).toContain('<img src=x onerror=alert(1)>');
+    expect(drawn.text).toContain('Report <b>');
+    expect(drawn.text).toContain('@admin');
+    expect(drawn.bold).toBe(2);
+    expect(drawn.links).toBe(1);
+    const origin = new URL(sandbox.url).origin;
+    expect(requested.filter((url) => !url.startsWith(origin) && !url.startsWith('data:'))).toEqual([]);
+  });
 });
