@@ -6,9 +6,10 @@
 import { type Request, type Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { ALIGN_BREAKS } from '../../sandbox/admin/align-breaks.js';
 import { accessRequest, authorize, decideAccess } from '../../sandbox/admin/align-oauth.js';
 import { connectionProblem } from '../../sandbox/admin/align-sync.js';
-import { ALIGN_BREAKS, JIRA_BREAKS } from '../../sandbox/admin/breaks.js';
+import { JIRA_BREAKS } from '../../sandbox/admin/breaks.js';
 import * as jiraAdmin from '../../sandbox/admin/jira-admin.js';
 import { AdminError } from '../../sandbox/admin/jira-admin.js';
 import type { SandboxWorld } from '../../sandbox/admin/world.js';

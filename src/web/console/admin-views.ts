@@ -5,7 +5,8 @@
  */
 import { inspectPublicKey } from '../../atlassian/keys.js';
 import type { AdminConnector } from '../../sandbox/admin/align-admin.js';
-import { ALIGN_BREAKS, type Break, JIRA_BREAKS } from '../../sandbox/admin/breaks.js';
+import { ALIGN_BREAKS } from '../../sandbox/admin/align-breaks.js';
+import { type Break, JIRA_BREAKS } from '../../sandbox/admin/breaks.js';
 import { jiraFaults, tokenHandle, tokensOf } from '../../sandbox/admin/jira-admin.js';
 import type { SandboxWorld } from '../../sandbox/admin/world.js';
 import type { AlignInstance } from '../../sandbox/align-sim.js';

@@ -3,6 +3,8 @@
  * The connector window: settings, Generate New Key, Save, Authorize → Request access → Allow, Test Now,
  * Activate/Deactivate, the Service Light, and the synced projects with their sync errors.
  */
+import { oauthBlock } from './align-oauth.js';
+import { projectsBlock } from './align-projects.js';
 import { breakMenu } from './breaks.js';
 import { field, h } from './dom.js';
 
@@ -292,204 +294,8 @@ export function alignAdmin(ctx) {
         ),
         testResult ? h('p', { class: 'notice', role: 'status' }, testResult) : null,
       ),
-      s.authType === 'oauth' ? oauthBlock(c, path, id) : null,
-      projectsBlock(c, path, id, key),
-    );
-  }
-
-  function oauthBlock(c, path, id) {
-    const o = c.oauth;
-    return h(
-      'div',
-      { class: 'oauth-block' },
-      h('h4', {}, 'OAuth'),
-      h(
-        'div',
-        { class: 'form-buttons' },
-        h(
-          'button',
-          { type: 'button', class: 'sk-button', onclick: () => ctx.act(path('connector.generate-key'), id) },
-          'Generate New Key',
-        ),
-      ),
-      c.publicKey
-        ? h(
-            'label',
-            {},
-            'Public key (copy it into Jira’s application link and into Align Bot’s form)',
-            h('textarea', {
-              id: 'align-public-key',
-              readonly: true,
-              rows: 5,
-              value: c.publicKey,
-              spellcheck: 'false',
-            }),
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'sk-button',
-                onclick: async () => {
-                  await navigator.clipboard?.writeText(c.publicKey).catch(() => undefined);
-                  ctx.say('Public key copied.');
-                },
-              },
-              'Copy public key',
-            ),
-          )
-        : h('p', { class: 'muted' }, 'No key pair yet: Generate New Key (step 5), then Save (step 6).'),
-      h('p', { class: `oauth-status oauth-${o.status}`, role: 'status' }, oauthText(o)),
-      h(
-        'div',
-        { class: 'form-buttons' },
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'sk-button sk-primary',
-            onclick: () => ctx.act(path('connector.authorize'), id),
-          },
-          o.status === 'authorized' ? 'Reauthorize Jira OAuth access' : 'Authorize Jira OAuth Access',
-        ),
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'sk-button',
-            disabled: o.status !== 'requested',
-            onclick: () => requestAccess(path, id),
-          },
-          'Request Jira for access',
-        ),
-      ),
-    );
-  }
-
-  /** Step 18–19: Jira's "Allow access?" page, in "another tab of the same browser" — here a dialog. */
-  async function requestAccess(path, id) {
-    const request = await ctx.act(path('connector.request-access'), id);
-    if (!request) return;
-    const select = h(
-      'select',
-      { name: 'email', id: 'jira-login-as' },
-      request.accounts.map((email) => h('option', { value: email }, email)),
-    );
-    const dialog = h(
-      'dialog',
-      { class: 'sk-dialog jira-tab', 'aria-labelledby': 'allow-h' },
-      h('p', { class: 'muted' }, `Jira · ${request.jiraUrl}`),
-      h('h2', { id: 'allow-h' }, 'Allow access?'),
-      h('label', { for: 'jira-login-as' }, 'Logged into Jira as '),
-      select,
-      h('p', {}, h('code', {}, request.consumerKey), ' would like to read and write data on your behalf.'),
-      h(
-        'form',
-        { method: 'dialog', class: 'sk-dialog-buttons' },
-        h('button', { value: 'deny', class: 'sk-button' }, 'Deny'),
-        h('button', { value: 'allow', class: 'sk-button sk-primary' }, 'Allow'),
-      ),
-    );
-    dialog.addEventListener('close', async () => {
-      dialog.remove();
-      if (dialog.returnValue !== 'allow' && dialog.returnValue !== 'deny') return;
-      await ctx.act(path('connector.decide'), {
-        ...id,
-        email: select.value,
-        allow: dialog.returnValue === 'allow',
-      });
-    });
-    document.body.append(dialog);
-    dialog.showModal();
-  }
-
-  function projectsBlock(c, path, id, key) {
-    return h(
-      'div',
-      { class: 'projects' },
-      h('h4', {}, 'Synced projects'),
-      c.projects.length === 0
-        ? h('p', { class: 'muted' }, 'No project synced yet (step 24).')
-        : h(
-            'table',
-            { class: 'table' },
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                ['Project', 'Sync status', ''].map((t) => h('th', {}, t)),
-              ),
-            ),
-            h(
-              'tbody',
-              {},
-              c.projects.map((p) =>
-                h(
-                  'tr',
-                  {},
-                  h('td', {}, h('code', {}, p.key)),
-                  h(
-                    'td',
-                    { class: p.errorMessage ? 'sync-error' : 'sync-ok' },
-                    p.errorMessage ?? (c.active ? 'Synced' : 'Not syncing (inactive)'),
-                  ),
-                  h(
-                    'td',
-                    {},
-                    h(
-                      'button',
-                      {
-                        type: 'button',
-                        class: 'link-button',
-                        onclick: () =>
-                          ctx.act(path('project.error'), {
-                            ...id,
-                            key: p.key,
-                            ...(p.forced
-                              ? {}
-                              : { message: 'Field mapping: the Jira field “Team” is required.' }),
-                          }),
-                      },
-                      p.forced ? 'Clear the sync error' : 'Add a sync error',
-                    ),
-                    ' ',
-                    h(
-                      'button',
-                      {
-                        type: 'button',
-                        class: 'link-button',
-                        onclick: () => ctx.act(path('project.remove'), { ...id, key: p.key }),
-                      },
-                      'Remove',
-                    ),
-                  ),
-                ),
-              ),
-            ),
-          ),
-      h(
-        'form',
-        {
-          class: 'inline-form',
-          'aria-label': 'Sync a project',
-          onsubmit: (e) => {
-            e.preventDefault();
-            ctx.act(
-              path('project.add'),
-              { ...id, key: e.currentTarget.elements.namedItem('key').value },
-              `${key}:project`,
-            );
-          },
-        },
-        field('input', `${key}:project`, {
-          name: 'key',
-          placeholder: 'ALIGN',
-          size: 10,
-          'aria-label': 'Jira project key',
-        }),
-        h('button', { type: 'submit', class: 'sk-button' }, 'Sync project'),
-      ),
+      s.authType === 'oauth' ? oauthBlock(ctx, c, path, id) : null,
+      projectsBlock(ctx, c, path, id, key),
     );
   }
 
@@ -505,12 +311,4 @@ export function alignAdmin(ctx) {
 
 function light(color) {
   return h('span', { class: `light light-${color}`, title: `Service Light: ${color}` }, `● ${color}`);
-}
-
-function oauthText(o) {
-  if (o.status === 'authorized')
-    return `${o.message ?? 'OAuth set-up complete.'}${o.authorizedAs ? ` (as ${o.authorizedAs})` : ''}`;
-  if (o.status === 'requested') return o.message ?? 'Waiting for access to be granted in Jira.';
-  if (o.status === 'failed') return o.message ?? 'OAuth failed.';
-  return 'Not authorized.';
 }

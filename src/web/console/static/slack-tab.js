@@ -6,6 +6,7 @@
 import { debounce, getJson, postJson } from './api.js';
 import { confirmDialog, renderBlocks } from './blockkit.js';
 import { h } from './dom.js';
+import { initials, reconcile, time, tsMs } from './message-list.js';
 
 const BOT = 'UALIGNBOT';
 
@@ -349,52 +350,4 @@ export function slackTab(container, ctx) {
     redraw: draw,
     focus: () => input.focus(),
   };
-}
-
-/** Keeps unchanged items in place (and the focus in them); replaces changed ones; adds new ones in order. */
-function reconcile(list, items) {
-  const existing = new Map([...list.children].map((el) => [el.dataset.item, el]));
-  let previous = null;
-  for (const item of items) {
-    let el = existing.get(item.key);
-    if (el && el.dataset.sig !== item.sig) {
-      const focusKey = el.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
-      const fresh = stamp(item);
-      el.replaceWith(fresh);
-      el = fresh;
-      if (focusKey) el.querySelector(`[data-key="${CSS.escape(focusKey)}"]`)?.focus({ preventScroll: true });
-    } else if (!el) {
-      el = stamp(item);
-      if (previous) previous.after(el);
-      else list.prepend(el);
-    }
-    existing.delete(item.key);
-    previous = el;
-  }
-  for (const el of existing.values()) el.remove();
-  if (list.dataset.stick === '1') list.scrollTop = list.scrollHeight;
-}
-
-function stamp(item) {
-  const el = item.build();
-  el.dataset.item = item.key;
-  el.dataset.sig = item.sig;
-  return el;
-}
-
-function tsMs(ts) {
-  return Math.round(Number(ts) * 1000);
-}
-
-function time(ms) {
-  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-}
-
-function initials(name) {
-  return name
-    .split(/[\s.]+/)
-    .filter(Boolean)
-    .slice(0, 2)
-    .map((w) => w[0].toUpperCase())
-    .join('');
 }
