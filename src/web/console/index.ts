@@ -29,7 +29,8 @@ export function mountConsole(app: Express, sandbox: Sandbox, logger: Logger): { 
   router.get('/console/api/info', (_req, res) => {
     res.json({ platforms: PLATFORMS, users: users(), demos: sandbox.demos, rehearsal: rehearsal(sandbox) });
   });
-  router.use(slackRouter(sandbox.slack, events, logger));
+  const slack = slackRouter(sandbox.slack, events, logger);
+  router.use(slack);
   router.use(adminRouter(sandbox.world, logger));
   router.use('/console/api', (_req, res) => {
     res.status(404).json({ error: 'No such console route.' });
@@ -51,6 +52,7 @@ export function mountConsole(app: Express, sandbox: Sandbox, logger: Logger): { 
   return {
     close() {
       sandbox.world.events.off('change', onChange);
+      slack.close();
       events.close();
     },
   };

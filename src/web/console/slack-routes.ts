@@ -17,6 +17,8 @@ export interface Ephemeral {
   user: string;
   /** Shown in this thread (a click in a thread), else in the channel. */
   threadTs?: string;
+  /** Shown right after this message (the newest one when it arrived); first when undefined. */
+  after?: string;
   at: number;
   text: string;
   blocks: unknown[];
@@ -30,18 +32,37 @@ const MAX_EPHEMERALS = 200;
 class EphemeralLog {
   readonly entries: Ephemeral[] = [];
   /** response_url ids of clicks still waiting for the bot's answer → where to show it. */
-  private readonly pending = new Map<string, Omit<Ephemeral, 'id' | 'at' | 'text' | 'blocks'>>();
+  private readonly pending = new Map<string, Omit<Ephemeral, 'id' | 'at' | 'after' | 'text' | 'blocks'>>();
   private seenApi = 0;
 
   constructor(private readonly slack: SlackSim) {}
 
-  add(entry: Omit<Ephemeral, 'id' | 'at'>): void {
-    this.entries.push({ ...entry, id: randomBytes(6).toString('hex'), at: Date.now() });
+  /** The newest message where an answer would show: its place in the timeline. */
+  newest(channel: string, threadTs?: string): string | undefined {
+    const around = threadTs ? this.slack.thread(channel, threadTs) : this.slack.channel(channel);
+    return around.at(-1)?.ts ?? threadTs;
+  }
+
+  add(
+    entry: Omit<Ephemeral, 'id' | 'at' | 'after'>,
+    after = this.newest(entry.channel, entry.threadTs),
+  ): void {
+    this.entries.push({
+      ...entry,
+      ...(after ? { after } : {}),
+      id: randomBytes(6).toString('hex'),
+      at: Date.now(),
+    });
     if (this.entries.length > MAX_EPHEMERALS) this.entries.splice(0, this.entries.length - MAX_EPHEMERALS);
   }
 
-  expect(responseId: string, where: Omit<Ephemeral, 'id' | 'at' | 'text' | 'blocks'>): void {
+  expect(responseId: string, where: Omit<Ephemeral, 'id' | 'at' | 'after' | 'text' | 'blocks'>): void {
     this.pending.set(responseId, where);
+    // Most clicks get no private answer: forget the oldest waits.
+    for (const id of this.pending.keys()) {
+      if (this.pending.size <= MAX_EPHEMERALS) break;
+      this.pending.delete(id);
+    }
   }
 
   /** A store change: a click's answer arrived, or the bot used chat.postEphemeral. True when one was added. */
@@ -81,13 +102,14 @@ const clickInput = z.object({
   user: z.string().regex(/^[UW][A-Z0-9]{2,20}$/),
 });
 
-export function slackRouter(slack: SlackSim, events: EventHub, logger: Logger): Router {
+export function slackRouter(slack: SlackSim, events: EventHub, logger: Logger): Router & { close(): void } {
   const log = new EphemeralLog(slack);
-  slack.events.on('change', (change: SimChange) => {
+  const onChange = (change: SimChange) => {
     log.onChange(change);
     events.send('slack', { channel: change.channel ?? null });
-  });
-  const router = Router();
+  };
+  slack.events.on('change', onChange);
+  const router = Object.assign(Router(), { close: () => void slack.events.off('change', onChange) });
   router.get('/console/api/slack/channel/:channel', (req, res) => {
     const channel = String(req.params.channel);
     res.json({
@@ -103,6 +125,8 @@ export function slackRouter(slack: SlackSim, events: EventHub, logger: Logger): 
     const words = text.trim().replace(/^\/align\b\s*/, '');
     if (/^\//.test(words))
       return void res.status(400).json({ error: 'Only /align is installed in this workspace.' });
+    // The answer belongs before whatever the command makes the bot post.
+    const after = log.newest(channel);
     try {
       const answer = await slack.sendCommand({
         text: words,
@@ -112,21 +136,27 @@ export function slackRouter(slack: SlackSim, events: EventHub, logger: Logger): 
       });
       const body = answer.body as { text?: string; blocks?: unknown[] } | string;
       if (answer.status === 200 && typeof body === 'object' && body) {
-        log.add({
-          channel,
-          user,
-          command: `/align ${words}`,
-          text: body.text ?? '',
-          blocks: body.blocks ?? [],
-        });
+        log.add(
+          {
+            channel,
+            user,
+            command: `/align ${words}`,
+            text: body.text ?? '',
+            blocks: body.blocks ?? [],
+          },
+          after,
+        );
       } else {
-        log.add({
-          channel,
-          user,
-          command: `/align ${words}`,
-          text: `/align failed with the error "dispatch_failed" (HTTP ${answer.status}).`,
-          blocks: [],
-        });
+        log.add(
+          {
+            channel,
+            user,
+            command: `/align ${words}`,
+            text: `/align failed with the error "dispatch_failed" (HTTP ${answer.status}).`,
+            blocks: [],
+          },
+          after,
+        );
       }
       events.send('slack', { channel });
       res.json({ ok: true, status: answer.status, ms: Math.round(answer.ms) });

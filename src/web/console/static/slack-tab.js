@@ -164,23 +164,34 @@ export function slackTab(container, ctx) {
       threadLog.dataset.stick = '1';
     }
     const mine = state.ephemerals.filter((e) => e.user === ctx.user() && !dismissed.has(e.id));
-    const channelItems = [
-      ...state.messages.map((m) => ({ at: tsMs(m.ts), item: messageItem(m, true) })),
-      ...mine.filter((e) => !e.threadTs).map((e) => ({ at: e.at, item: ephemeralItem(e) })),
-    ].sort((a, b) => a.at - b.at);
-    reconcile(channelLog, channelItems.length > 0 ? channelItems.map((x) => x.item) : [intro()]);
+    const channelItems = interleave(
+      state.messages.map((m) => ({ ts: m.ts, item: messageItem(m, true) })),
+      mine.filter((e) => !e.threadTs),
+    );
+    reconcile(channelLog, channelItems.length > 0 ? channelItems : [intro()]);
     const root = state.messages.find((m) => m.ts === openThread);
     threadPane.hidden = !root;
     if (!root) return;
-    const threadItems = [
-      { at: 0, item: messageItem(root, false) },
-      ...root.replies.map((m) => ({ at: tsMs(m.ts), item: messageItem(m, false) })),
-      ...mine.filter((e) => e.threadTs === root.ts).map((e) => ({ at: e.at, item: ephemeralItem(e) })),
-    ].sort((a, b) => a.at - b.at);
-    reconcile(
-      threadLog,
-      threadItems.map((x) => x.item),
+    const threadItems = interleave(
+      [root, ...root.replies].map((m) => ({ ts: m.ts, item: messageItem(m, false) })),
+      mine.filter((e) => e.threadTs === root.ts),
     );
+    reconcile(threadLog, threadItems);
+  }
+
+  /** Messages in order, each private answer right after the message that was newest when it arrived. */
+  function interleave(messages, ephemerals) {
+    const after = new Map();
+    const first = [];
+    const known = new Set(messages.map((m) => m.ts));
+    for (const e of ephemerals) {
+      if (!e.after || !known.has(e.after)) first.push(e);
+      else after.set(e.after, [...(after.get(e.after) ?? []), e]);
+    }
+    return [
+      ...first.map(ephemeralItem),
+      ...messages.flatMap((m) => [m.item, ...(after.get(m.ts) ?? []).map(ephemeralItem)]),
+    ];
   }
 
   /** What an empty channel says: how to start, and what the demo connectors show. */
