@@ -178,7 +178,13 @@ describe('rehearsing the procedure through the console', () => {
     const broken = await command('/align test umbrella');
     const failed = await rootOf(broken, /: (passed|failed)/);
     expect(failed.text).toContain('failed');
-    expect(JSON.stringify(failed.replies)).toContain('OAUTH_TOKEN_REJECTED');
+    // The thread's replies follow the root's last edit (the outbox paces posts per channel).
+    await waitFor(
+      async () =>
+        JSON.stringify((await rootOf(broken, /failed/)).replies).includes('OAUTH_TOKEN_REJECTED') ||
+        undefined,
+      { what: 'the OAUTH_TOKEN_REJECTED reply' },
+    );
 
     const connector = '/console/api/align/umbrella.jiraalign.com';
     await post(`${connector}/connector.authorize`, { id: 1 });
