@@ -4,7 +4,7 @@
  * would — type a command, click a thread's button, use the admin panels — with a screenshot per step.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,7 +93,9 @@ export class ConsolePage {
   private shot = 0;
   readonly shotsDir = SHOTS;
 
+  /** Starts a fresh set of screenshots (the previous run's are removed). */
   constructor(readonly page: Page) {
+    rmSync(SHOTS, { recursive: true, force: true });
     mkdirSync(SHOTS, { recursive: true });
   }
 
