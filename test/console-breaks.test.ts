@@ -29,6 +29,8 @@ const NOT_REMOTE: DiagnosisCode[] = [
   'TOKEN_EXPIRING_SOON',
   'TOKEN_EXPIRED',
   'AUTH_CHANGE_NEEDS_DEACTIVATE',
+  'MASTER_KEY_MISSING',
+  'BOT_INTERNAL_FAILURE',
 ];
 
 beforeAll(async () => {
@@ -104,6 +106,17 @@ describe('break it, repair it', () => {
       expect.arrayContaining(['clock:CLOCK_SKEW', 'oauth-consumer:OAUTH_TIMESTAMP_REFUSED']),
     );
     expect(codes(await test('umbrella'))).toEqual([]);
+  });
+
+  it('the egress allow list admits other ports for the sandbox’s own simulators only', async () => {
+    const ported = sandbox.config.egress.allowedHosts.filter((entry) => /:\d+$/.test(entry));
+    expect(ported.sort()).toEqual(
+      [
+        ...sandbox.jira.allowedHosts(),
+        `*.jiraalign.com:${sandbox.align.port}`,
+        ...(await sandbox.world.network.allowedHosts()),
+      ].sort(),
+    );
   });
 
   it('together they cover every code a remote answer can cause', () => {

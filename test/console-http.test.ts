@@ -30,6 +30,8 @@ function env(prefix: string, extra: Record<string, string> = {}) {
     ALIGN_BOT_REDIS_PREFIX: prefix,
     LOG_LEVEL: 'silent',
     PORT: String(port),
+    // The internal listener (/metrics) on a free port: its default, 9464, is one per machine.
+    ALIGN_BOT_METRICS_PORT: '0',
     ...extra,
   } as NodeJS.ProcessEnv);
 }
@@ -100,6 +102,7 @@ describe('served by the sandbox only, on loopback only', () => {
         ALIGN_BOT_REDIS_PREFIX: slackPrefix,
         LOG_LEVEL: 'silent',
         PORT: String(own),
+        ALIGN_BOT_METRICS_PORT: '0',
         SLACK_SIGNING_SECRET: slack.signingSecret,
         SLACK_BOT_TOKEN: slack.botToken,
         SLACK_API_URL: slack.apiUrl,

@@ -46,6 +46,7 @@ beforeAll(async () => {
       ALIGN_BOT_REDIS_PREFIX: prefix,
       LOG_LEVEL: 'silent',
       PORT: String(port),
+      ALIGN_BOT_METRICS_PORT: '0',
     } as NodeJS.ProcessEnv),
     createLogger('silent'),
   );

@@ -93,6 +93,7 @@ export async function startSandbox(
     [jira.gatewayHost]: '127.0.0.1',
   };
   const world = new SandboxWorld(jira, align, pins, base.limits.requestMs);
+  const tlsHosts = await world.network.allowedHosts();
   const env: Record<string, string> = {};
   const connectors: Record<string, unknown>[] = [];
   for (const demo of DEMO) {
@@ -160,11 +161,17 @@ export async function startSandbox(
       teams: { ...teams.settings, credentials: teams.credentials },
     },
     connectorsFile,
-    // The simulators serve plain HTTP on their own ports: admitted only as host:port entries. The sandbox's only
-    // name service is its pins (world.network changes them): nothing real is ever reached.
+    // The simulators serve plain HTTP on their own ports (and the "break it" TLS server HTTPS on its own): admitted
+    // only as host:port entries. The sandbox's only name service is its pins (world.network changes them): nothing
+    // real is ever reached.
     egress: {
       ...base.egress,
-      allowedHosts: [...base.egress.allowedHosts, ...jira.allowedHosts(), `*.jiraalign.com:${align.port}`],
+      allowedHosts: [
+        ...base.egress.allowedHosts,
+        ...jira.allowedHosts(),
+        `*.jiraalign.com:${align.port}`,
+        ...tlsHosts,
+      ],
       resolve: pins,
       lookup: sandboxLookup,
     },

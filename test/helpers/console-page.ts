@@ -47,6 +47,8 @@ export async function startSandboxProcess(prefix: string, timeoutMs = 40_000): P
       REDIS_URL,
       ALIGN_BOT_REDIS_PREFIX: prefix,
       PORT: '0',
+      // The internal listener (/metrics) too: its default port, 9464, is one per machine.
+      ALIGN_BOT_METRICS_PORT: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -2,7 +2,8 @@
  * The sandbox's network: its name service is the bot's pinned resolutions (config.egress.resolve, changed here in
  * place: the egress guard reads them at every lookup) and nothing else — a name no pin matches does not resolve,
  * so the sandbox never reaches a real host. It can also drop one host's name (DNS_FAILURE) and serve HTTPS with a
- * certificate nobody trusts (TLS_FAILURE).
+ * certificate nobody trusts (TLS_FAILURE). That HTTPS server listens on a port of its own, which the egress guard
+ * admits only as a `host:port` entry: the sandbox starts it up front to know the port (allowedHosts()).
  */
 import { generateKeyPairSync } from 'node:crypto';
 import type { LookupAddress } from 'node:dns';
@@ -65,9 +66,17 @@ export class SandboxNetwork {
 
   /** An HTTPS origin for `host` whose certificate is self-signed (started on first use). */
   async untrustedOrigin(host: string): Promise<string> {
+    return `https://${host}:${await this.tlsPort()}`;
+  }
+
+  /** ALIGN_BOT_ALLOWED_HOSTS entries for the untrusted HTTPS server (starts it): Jira sites only, on its port. */
+  async allowedHosts(): Promise<string[]> {
+    return [`*.atlassian.net:${await this.tlsPort()}`];
+  }
+
+  private async tlsPort(): Promise<number> {
     this.tls ??= startUntrustedServer();
-    const { port } = await this.tls;
-    return `https://${host}:${port}`;
+    return (await this.tls).port;
   }
 
   async stop(): Promise<void> {
