@@ -1,7 +1,8 @@
 /**
  * Drives the sandbox console in chromium (playwright-core, Debian's /usr/bin/chromium): the sandbox started as
  * `npm start` starts it (a child process, its own Redis prefix, a free port), and helpers that act as a person
- * would — type a command, click a thread's button, use the admin panels — with a screenshot per step.
+ * would — type a command, click a thread's button or a card's action, use the admin panels — with a screenshot per
+ * step.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -151,6 +152,33 @@ export class ConsolePage {
     const [tab] = await Promise.all([this.page.context().waitForEvent('page'), link.click()]);
     await tab.waitForLoadState();
     return tab;
+  }
+
+  async platformTab(which: 'Slack' | 'Teams'): Promise<void> {
+    await this.page.getByRole('tab', { name: which, exact: true }).click();
+  }
+
+  /** The Teams tab's conversation (the General channel's posts and replies, or the 1:1 chat). */
+  get teams(): Locator {
+    return this.page.locator('.teams-log');
+  }
+
+  /** Sends a message in the Teams tab (a post that @mentions the bot) with Enter. */
+  async teamsCommand(text: string): Promise<void> {
+    await this.page.fill('#teams-input', text);
+    await this.page.press('#teams-input', 'Enter');
+  }
+
+  /** The bot's Teams message whose Adaptive Card (as the adaptivecards renderer drew it) shows `text`. */
+  teamsCard(text: string | RegExp): Locator {
+    return this.teams.locator('article.teams-bot', {
+      has: this.page.locator('.ac-adaptiveCard', { hasText: text }),
+    });
+  }
+
+  /** One Teams message by id, whatever its card shows now. */
+  teamsMessage(id: string): Locator {
+    return this.teams.locator(`article[data-id="${id}"]`);
   }
 
   async adminTab(which: 'Jira admin' | 'Jira Align admin'): Promise<void> {

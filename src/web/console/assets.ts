@@ -4,6 +4,7 @@
  * package root and take `src/web/console/static` there.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,5 +19,17 @@ export function consoleAssetsDir(from: string = import.meta.url): string | undef
     const parent = dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;
+  }
+}
+
+/**
+ * Microsoft's Adaptive Cards renderer for browsers (its UMD build: a classic script that defines the global
+ * `AdaptiveCards`, with nothing to fetch), as installed by `npm ci`; undefined when it is not installed.
+ */
+export function adaptiveCardsScript(from: string = import.meta.url): string | undefined {
+  try {
+    return createRequire(from).resolve('adaptivecards/dist/adaptivecards.min.js');
+  } catch {
+    return undefined;
   }
 }

@@ -7,16 +7,23 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { Logger } from 'pino';
 import type { Sandbox } from '../../sandbox/sandbox.js';
 import { SANDBOX_USERS } from '../../sandbox/sandbox.js';
+import { TEAMS_SIM_USERS } from '../../sandbox/teams-sim-state.js';
 import { adminRouter } from './admin-routes.js';
-import { consoleAssetsDir } from './assets.js';
+import { adaptiveCardsScript, consoleAssetsDir } from './assets.js';
 import { EventHub } from './events.js';
 import { loopbackOnly } from './guard.js';
 import { slackRouter } from './slack-routes.js';
+import { TEAMS_CHANNEL, TEAMS_PERSONAS, teamsRouter } from './teams-routes.js';
 
 export const CONSOLE_CHANNEL = { id: 'CSANDBOX', name: 'align-sandbox' };
 
 /** The chat platforms the console has a tab for; a platform's routes live under /console/api/<id>/. */
-const PLATFORMS = [{ id: 'slack', label: 'Slack', channel: CONSOLE_CHANNEL }];
+function platforms(sandbox: Sandbox) {
+  return [
+    { id: 'slack', label: 'Slack', channel: CONSOLE_CHANNEL },
+    { id: 'teams', label: 'Teams', channel: TEAMS_CHANNEL, bot: sandbox.teams.sim.bot.name },
+  ];
+}
 
 export function mountConsole(app: Router, sandbox: Sandbox, logger: Logger): { close(): void } {
   const events = new EventHub();
@@ -27,13 +34,26 @@ export function mountConsole(app: Router, sandbox: Sandbox, logger: Logger): { c
   router.use('/console/api', express.json({ limit: '64kb' }));
   router.get('/console/api/events', events.stream);
   router.get('/console/api/info', (_req, res) => {
-    res.json({ platforms: PLATFORMS, users: users(), demos: sandbox.demos, rehearsal: rehearsal(sandbox) });
+    res.json({
+      platforms: platforms(sandbox),
+      users: users(),
+      demos: sandbox.demos,
+      rehearsal: rehearsal(sandbox),
+    });
   });
   const slack = slackRouter(sandbox.slack, events, logger);
   router.use(slack);
+  const teams = teamsRouter(sandbox.teams.sim, events, logger);
+  router.use(teams);
   router.use(adminRouter(sandbox.world, logger));
   router.use('/console/api', (_req, res) => {
     res.status(404).json({ error: 'No such console route.' });
+  });
+  const adaptiveCards = adaptiveCardsScript();
+  router.get('/console/vendor/adaptivecards.min.js', (_req, res) => {
+    if (!adaptiveCards)
+      return void res.status(404).type('text/plain').send('adaptivecards is not installed.');
+    res.sendFile(adaptiveCards);
   });
   const assets = consoleAssetsDir();
   if (assets) {
@@ -53,17 +73,21 @@ export function mountConsole(app: Router, sandbox: Sandbox, logger: Logger): { c
     close() {
       sandbox.world.events.off('change', onChange);
       slack.close();
+      teams.close();
       events.close();
     },
   };
 }
 
+/** The sandbox's people: their Slack user id (the picker's value) and who they are in Teams. */
 function users() {
-  return [
-    { id: SANDBOX_USERS.admin, name: 'admin', role: 'Align Bot admin' },
-    { id: SANDBOX_USERS.operator, name: 'operator', role: 'operator' },
-    { id: SANDBOX_USERS.approver, name: 'approver', role: 'approver' },
-  ];
+  const roles = { admin: 'Align Bot admin', operator: 'operator', approver: 'approver' };
+  return TEAMS_PERSONAS.map((name) => ({
+    id: SANDBOX_USERS[name],
+    name,
+    role: roles[name],
+    teams: { user: name, id: TEAMS_SIM_USERS[name].id, name: TEAMS_SIM_USERS[name].name },
+  }));
 }
 
 /** The rehearsal sites and the commands that use them, ready to paste. */

@@ -3,8 +3,8 @@
  * checked against what the simulators then answer — the same answers the bot's probes read.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_PERMISSIONS } from '../src/core/runbooks/checks/jira.js';
-import { accessRequest, authorize, decideAccess } from '../src/sandbox/admin/align-oauth.js';
+import { PROJECT_PERMISSIONS } from '../../../src/core/runbooks/checks/jira.js';
+import { accessRequest, authorize, decideAccess } from '../../../src/sandbox/admin/align-oauth.js';
 import {
   AdminError,
   createApiToken,
@@ -14,13 +14,13 @@ import {
   setTokenExpiry,
   tokensOf,
   updateAppLink,
-} from '../src/sandbox/admin/jira-admin.js';
-import { SandboxWorld } from '../src/sandbox/admin/world.js';
-import { AlignSim } from '../src/sandbox/align-sim.js';
-import { JiraSim } from '../src/sandbox/jira-sim.js';
-import type { JiraSite } from '../src/sandbox/jira-site.js';
-import { oauthState } from '../src/sandbox/oauth-provider.js';
-import { rawCall } from './helpers/oauth-site.js';
+} from '../../../src/sandbox/admin/jira-admin.js';
+import { SandboxWorld } from '../../../src/sandbox/admin/world.js';
+import { AlignSim } from '../../../src/sandbox/align-sim.js';
+import { JiraSim } from '../../../src/sandbox/jira-sim.js';
+import type { JiraSite } from '../../../src/sandbox/jira-site.js';
+import { oauthState } from '../../../src/sandbox/oauth-provider.js';
+import { rawCall } from '../../helpers/oauth-site.js';
 
 let jira: JiraSim;
 let align: AlignSim;

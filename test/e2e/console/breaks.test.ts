@@ -8,14 +8,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestReport } from '../src/cli/test-command.js';
-import { testCommand } from '../src/cli/test-command.js';
-import { loadConfig } from '../src/config.js';
-import { DIAGNOSIS_CODES, type DiagnosisCode } from '../src/core/diagnosis.js';
-import { ALIGN_BREAKS } from '../src/sandbox/admin/align-breaks.js';
-import { type Break, JIRA_BREAKS } from '../src/sandbox/admin/breaks.js';
-import { type Sandbox, startSandbox } from '../src/sandbox/sandbox.js';
-import { recordOutput, registerSecret } from './helpers/leaks.js';
+import type { TestReport } from '../../../src/cli/test-command.js';
+import { testCommand } from '../../../src/cli/test-command.js';
+import { loadConfig } from '../../../src/config.js';
+import { DIAGNOSIS_CODES, type DiagnosisCode } from '../../../src/core/diagnosis.js';
+import { ALIGN_BREAKS } from '../../../src/sandbox/admin/align-breaks.js';
+import { type Break, JIRA_BREAKS } from '../../../src/sandbox/admin/breaks.js';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/sandbox.js';
+import { recordOutput, registerSecret } from '../../helpers/leaks.js';
 
 let sandbox: Sandbox;
 

@@ -1,9 +1,11 @@
 /**
- * Issue 11, "Must be true" (the Slack half): a real browser on a fresh sandbox started as `npm start` starts it.
- * It opens the console, types `/align test globex` and sees the root message turn failed with its cause in the
- * thread without reloading; rehearses `/align connect` for an OAuth connector through the simulated Jira and Jira
- * Align admins (the secure form filled in a new tab) to a passed final test; and clicks through a rotate approval
- * as the approver. A screenshot of each step goes to test-results/console/.
+ * Issue 11, "Must be true": a real browser on a fresh sandbox started as `npm start` starts it. It opens the
+ * console, types `/align test globex` and sees the root message turn failed with its cause in the thread without
+ * reloading; in the Teams tab runs `test acme` and sees the root Adaptive Card, drawn by Microsoft's renderer,
+ * turn passed without reloading, and clicks card actions (invokes answered to the clicker alone, the secure form in
+ * a new tab); rehearses `/align connect` for an OAuth connector through the simulated Jira and Jira Align admins
+ * (the secure form filled in a new tab) to a passed final test; and clicks through a rotate approval as the
+ * approver. A screenshot of each step goes to test-results/console/.
  */
 import { existsSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -14,9 +16,9 @@ import {
   ConsolePage,
   type SandboxProcess,
   startSandboxProcess,
-} from './helpers/console-page.js';
-import { registerSecret } from './helpers/leaks.js';
-import { deleteKeys, testPrefix } from './helpers/redis.js';
+} from '../../helpers/console-page.js';
+import { registerSecret } from '../../helpers/leaks.js';
+import { deleteKeys, testPrefix } from '../../helpers/redis.js';
 
 const available = existsSync(CHROMIUM);
 const required = process.env.ALIGN_BOT_REQUIRE_PEERS === '1';
@@ -84,6 +86,74 @@ describe.runIf(available || required)('the sandbox console in chromium', () => {
     ).toBe(true);
     await c.screenshot('test-globex-failed');
   }, 45_000);
+
+  it('Teams tab: `test acme` reaches the bot as an activity; the root card, drawn by adaptivecards, turns passed without a reload', async () => {
+    await c.platformTab('Teams');
+    await c.actAs('operator');
+    await c.page.evaluate(() => {
+      (globalThis as unknown as { notReloaded: boolean }).notReloaded = true;
+    });
+    await c.teamsCommand('test acme');
+    await c.teams.locator('article.teams-post', { hasText: '@Align Bot test acme' }).waitFor();
+    const root = c.teamsCard('test acme: passed');
+    await root.waitFor({ timeout: 30_000 });
+    // Edited in place (queued → running → passed), not posted again.
+    await expect(root.locator('.edited').count()).resolves.toBe(1);
+    await expect(c.teamsCard(/test acme: (queued|running)/).count()).resolves.toBe(0);
+    // Microsoft's renderer drew it: its card root and RichTextBlocks, a check per line.
+    const drawn = root.locator('.ac-adaptiveCard');
+    expect(await drawn.locator('.ac-richTextBlock').count()).toBeGreaterThan(10);
+    await expect(drawn.textContent()).resolves.toContain('Service account credentials work');
+    expect(
+      await c.page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded),
+    ).toBe(true);
+    await c.screenshot('teams-test-acme-passed');
+  }, 45_000);
+
+  it('Teams: card clicks are invokes answered to the clicker alone; Action.OpenUrl opens the secure form in a new tab', async () => {
+    const { page } = c;
+    await c.actAs('admin');
+    await c.teamsCommand('rotate stark');
+    const ask = c
+      .teamsCard('Approval')
+      .filter({ has: page.getByRole('button', { name: 'Approve', exact: true }) })
+      .last();
+    await ask.waitFor({ timeout: 30_000 });
+    const card = c.teamsMessage((await ask.getAttribute('data-id'))!);
+    // The requester may not approve: the refusal replaces the card for the requester alone.
+    await card.getByRole('button', { name: 'Approve', exact: true }).click();
+    await card.locator('.ac-adaptiveCard', { hasText: 'Only you can see this.' }).waitFor();
+    await c.screenshot('teams-private-refusal');
+    // The approver sees the card everyone sees, buttons and all.
+    await c.actAs('approver');
+    const approve = card.getByRole('button', { name: 'Approve', exact: true });
+    await approve.waitFor();
+    await expect(
+      card.locator('.ac-adaptiveCard', { hasText: 'Only you can see this.' }).count(),
+    ).resolves.toBe(0);
+    await approve.click();
+    await page.locator('.teams-toast', { hasText: 'Recorded' }).waitFor();
+    await card.locator('.ac-adaptiveCard', { hasText: 'Approved by' }).waitFor();
+    await c.screenshot('teams-approved-toast');
+
+    await c.actAs('admin');
+    const formAsk = c
+      .teamsCard('New credential, verified against Jira')
+      .filter({ has: page.getByRole('button', { name: 'Open the secure form' }) })
+      .last();
+    await formAsk.waitFor({ timeout: 30_000 });
+    const formCard = c.teamsMessage((await formAsk.getAttribute('data-id'))!);
+    await formCard.getByRole('button', { name: 'Open the secure form' }).click();
+    const link = formCard.getByRole('link', { name: 'Open the secure form' });
+    await link.waitFor();
+    await c.screenshot('teams-private-form-link');
+    const [tab] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
+    await tab.waitForLoadState();
+    expect(new URL(tab.url()).pathname).toMatch(/^\/secrets\/[\w-]+$/);
+    await expect(tab.locator('[name=value]').count()).resolves.toBe(1);
+    await tab.close();
+    await c.platformTab('Slack');
+  }, 60_000);
 
   it('rehearses /align connect (OAuth) through the Jira and Jira Align admins to a passed final test', async () => {
     const { page } = c;
@@ -233,6 +303,39 @@ describe.runIf(available || required)('the sandbox console in chromium', () => {
     expect(drawn.text).toContain('@admin');
     expect(drawn.bold).toBe(2);
     expect(drawn.links).toBe(1);
+
+    // An Adaptive Card drawn by the adaptivecards renderer: no markdown, no markup, no script link.
+    const card = (await c.page.evaluate(`(async () => {
+      const { renderAdaptiveCard } = await import('/console/adaptive-card.js');
+      const box = renderAdaptiveCard({
+        type: 'AdaptiveCard',
+        version: '1.5',
+        body: [
+          { type: 'TextBlock', text: '**bold** <img src=x onerror=alert(1)> [a](https://example.com)' },
+          { type: 'RichTextBlock', inlines: [
+            { type: 'TextRun', text: '<script>alert(1)</script>' },
+            { type: 'TextRun', text: 'x', selectAction: { type: 'Action.OpenUrl', url: 'javascript:alert(1)' } },
+          ] },
+        ],
+        actions: [{ type: 'Action.OpenUrl', title: 'Go', url: 'javascript:alert(1)' }],
+      }, { execute: () => {}, openUrl: (url) => { window.openedUrl = url; } }, 'inert');
+      document.body.append(box);
+      for (const control of box.querySelectorAll('a, button')) control.click();
+      const result = {
+        text: box.textContent,
+        rendered: box.querySelectorAll('.ac-adaptiveCard').length,
+        images: box.querySelectorAll('img').length,
+        scripts: box.querySelectorAll('script').length,
+        bold: box.querySelectorAll('strong, b').length,
+        jsLinks: box.querySelectorAll('a[href^="javascript"]').length,
+        opened: window.openedUrl ?? null,
+      };
+      box.remove();
+      return result;
+    })()`)) as Record<string, unknown>;
+    expect(card).toMatchObject({ rendered: 1, images: 0, scripts: 0, bold: 0, jsLinks: 0, opened: null });
+    expect(card.text).toContain('**bold** <img src=x onerror=alert(1)>');
+    expect(card.text).toContain('<script>alert(1)</script>');
     const origin = new URL(sandbox.url).origin;
     expect(requested.filter((url) => !url.startsWith(origin) && !url.startsWith('data:'))).toEqual([]);
   });

@@ -10,14 +10,15 @@ import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runServer } from '../src/cli/start.js';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
-import { SlackSim } from '../src/sandbox/slack-sim.js';
-import type { Stoppable } from '../src/services.js';
-import { consoleAssetsDir } from '../src/web/console/assets.js';
-import { freePort, REPO_ROOT } from './helpers/process.js';
-import { deleteKeys, REDIS_URL, testPrefix } from './helpers/redis.js';
+import { runServer } from '../../../src/cli/start.js';
+import { loadConfig } from '../../../src/config.js';
+import { createLogger } from '../../../src/logger.js';
+import { SlackSim } from '../../../src/sandbox/slack-sim.js';
+import type { Stoppable } from '../../../src/services.js';
+import { adaptiveCardsScript, consoleAssetsDir } from '../../../src/web/console/assets.js';
+import { registerSecret } from '../../helpers/leaks.js';
+import { freePort, REPO_ROOT } from '../../helpers/process.js';
+import { deleteKeys, REDIS_URL, testPrefix } from '../../helpers/redis.js';
 
 const sandboxPrefix = testPrefix('console-http');
 const slackPrefix = testPrefix('console-off');
@@ -77,6 +78,10 @@ describe('served by the sandbox only, on loopback only', () => {
     expect(page.status).toBe(200);
     expect(page.text).toContain('<title>Align Bot sandbox</title>');
     expect((await call('/console/console.js')).status).toBe(200);
+    const renderer = await call('/console/vendor/adaptivecards.min.js');
+    expect(renderer.status).toBe(200);
+    expect(renderer.type).toContain('javascript');
+    expect(renderer.text).toContain('AdaptiveCards');
     const missing = await call('/console/no-such-file.js');
     expect(missing.status).toBe(404);
     expect(missing.text).not.toMatch(/at .*\.js:\d+|node_modules/);
@@ -92,25 +97,44 @@ describe('served by the sandbox only, on loopback only', () => {
     }
   });
 
-  it('with Slack credentials there is no console', async () => {
-    const slack = await new SlackSim().start();
-    const own = await freePort();
-    const server = await runServer(
-      'start',
-      loadConfig({
-        REDIS_URL,
-        ALIGN_BOT_REDIS_PREFIX: slackPrefix,
-        LOG_LEVEL: 'silent',
-        PORT: String(own),
-        ALIGN_BOT_METRICS_PORT: '0',
+  it.each([
+    [
+      'Slack',
+      (slack: SlackSim) => ({
         SLACK_SIGNING_SECRET: slack.signingSecret,
         SLACK_BOT_TOKEN: slack.botToken,
         SLACK_API_URL: slack.apiUrl,
-      } as NodeJS.ProcessEnv),
-      createLogger('silent'),
-    );
+      }),
+    ],
+    [
+      'Teams',
+      () => ({
+        MicrosoftAppId: '11111111-2222-4333-8444-555555555555',
+        MicrosoftAppPassword: registerSecret('console-off-teams-app-password', 'teams app password'),
+        ALIGN_BOT_TEAMS_TENANTS: '00000000-0000-4000-8000-0000000000aa',
+      }),
+    ],
+  ] as const)('with %s credentials (config.platforms) there is no console', async (_name, credentials) => {
+    const slack = await new SlackSim().start();
+    const own = await freePort();
+    const config = loadConfig({
+      REDIS_URL,
+      ALIGN_BOT_REDIS_PREFIX: slackPrefix,
+      LOG_LEVEL: 'silent',
+      PORT: String(own),
+      ALIGN_BOT_METRICS_PORT: '0',
+      ...credentials(slack),
+    } as NodeJS.ProcessEnv);
+    expect(Object.keys(config.platforms)).toEqual([_name.toLowerCase()]);
+    const server = await runServer('start', config, createLogger('silent'));
     try {
-      for (const path of ['/', '/console/api/info', '/console/console.js']) {
+      for (const path of [
+        '/',
+        '/console/api/info',
+        '/console/console.js',
+        '/console/api/teams/state?user=admin',
+        '/console/vendor/adaptivecards.min.js',
+      ]) {
         expect((await request(`http://127.0.0.1:${own}${path}`)).statusCode, path).toBe(404);
       }
     } finally {
@@ -118,6 +142,32 @@ describe('served by the sandbox only, on loopback only', () => {
       await slack.stop();
       await deleteKeys(slackPrefix);
     }
+  });
+});
+
+describe('the Teams tab’s routes', () => {
+  interface TeamsState {
+    chat: { id: string | null; messages: Array<{ fromBot: boolean; text: string; attachments: unknown[] }> };
+  }
+
+  it('a 1:1 message reaches the bot through its signed ingress; the chat is the sender’s alone', async () => {
+    const sent = await post('/console/api/teams/message', {
+      text: '@Align Bot help',
+      user: 'operator',
+      to: 'chat',
+    });
+    expect(sent.status).toBe(200);
+    // The bot validates the simulator's JWT (the sandbox runs Teams with auth on): 200, not 401.
+    expect(JSON.parse(sent.text).status).toBe(200);
+    const state = async (user: string) =>
+      JSON.parse((await call(`/console/api/teams/state?user=${user}`)).text) as TeamsState;
+    const chat = (await state('operator')).chat;
+    expect(chat.messages.map((m) => [m.fromBot, m.fromBot ? 'card' : m.text])).toEqual([
+      [false, 'help'],
+      [true, 'card'],
+    ]);
+    expect(JSON.stringify(chat.messages[1]!.attachments)).toContain('AdaptiveCard');
+    expect((await state('admin')).chat).toEqual({ id: null, messages: [] });
   });
 });
 
@@ -161,6 +211,16 @@ describe('bad input gets a short 4xx, never a 5xx', () => {
     ['/console/api/align/nowhere.jiraalign.com/connector.add', {}],
     ['/console/api/breaks', { kind: 'jira', host: 'acme.atlassian.net', id: 'no-such-break', on: true }],
     ['/console/api/breaks', { kind: 'dns', host: 'acme.atlassian.net', id: 'dns', on: true }],
+    ['/console/api/teams/message', {}],
+    ['/console/api/teams/message', { text: '@Align Bot ', user: 'admin' }],
+    ['/console/api/teams/message', { text: 'test acme', user: 'guest' }],
+    ['/console/api/teams/message', { text: 'test acme', user: 'admin', to: 'everyone' }],
+    ['/console/api/teams/invoke', { conversationId: '19:x', messageId: '1', user: 'admin' }],
+    [
+      '/console/api/teams/invoke',
+      { conversationId: '19:x', messageId: '1', verb: 'v', data: 'x', user: 'admin' },
+    ],
+    ['/console/api/teams/refresh', { conversationId: '19:x', user: 'admin' }],
   ])('POST %s %j', async (path, body) => {
     const answer = await post(path, body);
     expect(answer.status).toBe(400);
@@ -168,6 +228,19 @@ describe('bad input gets a short 4xx, never a 5xx', () => {
     const error = (JSON.parse(answer.text) as { error: string }).error;
     expect(error.length).toBeGreaterThan(0);
     expect(error).not.toMatch(/at .*\.ts:\d+|node_modules/);
+  });
+
+  it('Teams: an unknown user, a card that is not the bot’s', async () => {
+    expect((await call('/console/api/teams/state?user=nobody')).status).toBe(400);
+    expect((await call('/console/api/teams/state')).status).toBe(400);
+    const invoke = await post('/console/api/teams/invoke', {
+      conversationId: '19:sandbox-general@thread.tacv2',
+      messageId: '1',
+      verb: 'align.approve',
+      user: 'approver',
+    });
+    expect(invoke.status).toBe(404);
+    expect(JSON.parse(invoke.text).error).toBe('No such card of the bot’s.');
   });
 
   it('unknown routes and malformed JSON', async () => {
@@ -198,6 +271,9 @@ describe('the browser files are found from the source tree and from the compiled
     expect(consoleAssetsDir()).toBe(expected);
     const fromDist = pathToFileURL(join(REPO_ROOT, 'dist/web/console/assets.js')).href;
     expect(consoleAssetsDir(fromDist)).toBe(expected);
+    const renderer = join(REPO_ROOT, 'node_modules/adaptivecards/dist/adaptivecards.min.js');
+    expect(adaptiveCardsScript()).toBe(renderer);
+    expect(adaptiveCardsScript(fromDist)).toBe(renderer);
   });
 
   it('the compiled module, run from a build folder inside the package, finds them itself', async () => {

@@ -9,9 +9,10 @@ import { debounce, getJson, listen, postJson } from './api.js';
 import { forget, h, rerender } from './dom.js';
 import { jiraAdmin } from './jira-admin.js';
 import { slackTab } from './slack-tab.js';
+import { teamsTab } from './teams-tab.js';
 
 /** platform id → (container, ctx) → { refresh(), redraw(), focus() } */
-const PLATFORM_TABS = { slack: slackTab };
+const PLATFORM_TABS = { slack: slackTab, teams: teamsTab };
 
 const NAMES = { UALIGNBOT: 'Align Bot' };
 
@@ -47,6 +48,8 @@ async function main() {
       platform,
       info,
       user: () => user,
+      /** The acting person: their Slack id, name, role and who they are in Teams. */
+      person: () => info.users.find((u) => u.id === user) ?? info.users[0],
       userName: (id) => NAMES[id] ?? id,
       say,
       openLink,
@@ -71,9 +74,11 @@ async function main() {
       panel.hidden = key !== id;
       document.getElementById(`tab-${key}`).setAttribute('aria-selected', String(key === id));
     }
+    sessionStorage.setItem('align-console-platform', id);
     tabs.get(id)?.tab.focus();
   }
-  showTab(info.platforms[0].id);
+  const remembered = sessionStorage.getItem('align-console-platform');
+  showTab(tabs.has(remembered) ? remembered : info.platforms[0].id);
 
   userSelect.addEventListener('change', () => {
     user = userSelect.value;
@@ -163,6 +168,7 @@ async function main() {
   listen(
     {
       slack: () => tabs.get('slack')?.tab.refresh(),
+      teams: () => tabs.get('teams')?.tab.refresh(),
       admin: () => refreshAdmin(),
     },
     (state) => {
