@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { DEFAULT_ALLOWED_HOSTS, parseResolveList } from './atlassian/egress.js';
+import { DEFAULT_ALLOWED_HOSTS, type EgressOptions, parseResolveList } from './atlassian/egress.js';
 import { parseHostRule } from './atlassian/egress-hosts.js';
 import { PlatformSettingsError } from './chat/platform.js';
 import { PLATFORMS } from './chat/platforms.js';
@@ -113,7 +113,13 @@ export interface Config {
   /** Settings of each configured chat platform, by platform id (src/chat/platforms.ts); none: the sandbox. */
   platforms: Record<string, unknown>;
   connectorsFile?: string;
-  egress: { allowedHosts: string[]; allowPrivate: boolean; resolve: Record<string, string> };
+  egress: {
+    allowedHosts: string[];
+    allowPrivate: boolean;
+    resolve: Record<string, string>;
+    /** Name service for hosts no pin matches; real DNS when absent (the sandbox resolves nothing beyond its pins). */
+    lookup?: EgressOptions['lookup'];
+  };
   roles: { operators: string[]; admins: string[]; approvers: string[] };
   atlassianApiUrl: string;
   limits: { requestMs: number; totalMs: number };

@@ -3,6 +3,7 @@
  * need; `start` runs both in one process.
  */
 import { Worker } from 'bullmq';
+import type { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ActionService } from './app/action-service.js';
@@ -234,14 +235,23 @@ export function startInternal(config: Config, logger: Logger): Promise<InternalS
   });
 }
 
+export interface WebOptions {
+  /** The process's internal listener for /metrics; without it the web starts one of its own. */
+  internal?: InternalServer;
+  /** Address to listen on (all interfaces by default; the sandbox uses 127.0.0.1). */
+  host?: string;
+  /** More routes, after the bot's own (the sandbox console). */
+  mount?: (routes: Router) => Stoppable | { close(): void };
+}
+
 /**
- * The public listener on `port`, and /metrics (with the fleet state) on `internal`: the process's internal
- * listener when given, else one of its own.
+ * The public listener on `port`, and /metrics (with the fleet state) on the internal listener: the process's one
+ * when given, else one of its own.
  */
 export async function startWeb(
   infra: Infra,
   port: number,
-  internal?: InternalServer,
+  options: WebOptions = {},
 ): Promise<Stoppable & { port: number; internal: InternalServer }> {
   const { config, logger } = infra;
   const scheduler = new ReportScheduler(infra.redis, infra.keys, config.redisPrefix);
@@ -309,14 +319,15 @@ export async function startWeb(
       .type('text/plain')
       .send(ok ? 'ready' : 'redis unavailable');
   });
-  const ownInternal = internal ? undefined : await startInternal(config, logger);
-  const metricsOn = (internal ?? ownInternal)!;
+  const ownInternal = options.internal ? undefined : await startInternal(config, logger);
+  const metricsOn = (options.internal ?? ownInternal)!;
   mountMetrics(
     metricsOn.routes,
     { connectors: infra.connectors, queues: [infra.queues.runs, infra.queues.outbox, scheduler.queue] },
     logger,
   );
-  const bound = await listen(server, port).catch(async (error: Error) => {
+  const mounted = options.mount?.(routes);
+  const bound = await listen(server, port, options.host).catch(async (error: Error) => {
     await ownInternal?.close();
     throw error;
   });
@@ -331,6 +342,7 @@ export async function startWeb(
     internal: metricsOn,
     async close() {
       await Promise.all(ingresses.map((ingress) => ingress.close()));
+      await mounted?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ownInternal?.close();

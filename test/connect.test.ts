@@ -154,6 +154,8 @@ describe('/align connect', () => {
       'test-project:pass',
       'final-test:pass',
     ]);
+    const project = (await bot.web!.runs.get(runId))!.steps.find((s) => s.id === 'test-project');
+    expect(project?.detail).toBe('ALIGN is visible with all 9 permissions a two-way sync needs.');
     const saved = await bot.web!.connectors.get('oauthco');
     expect(saved).toMatchObject({
       name: 'oauthco',

@@ -47,6 +47,8 @@ export class ActionService {
   /** Returns a private answer for the clicker, or undefined when the thread itself will show the result. */
   async handle(request: ActionRequest): Promise<MessageView | undefined> {
     const kind = request.action.replace(/^align\./, '');
+    // Slack reports a click on a link button too: the browser has opened the form, there is nothing to answer.
+    if (kind === 'open-form') return undefined;
     const ask = parseButtonValue(request.value);
     if (!ask) return say('That button is not one of Align Bot’s.');
     const run = await this.deps.runs.get(ask.runId);

@@ -6,8 +6,9 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { installProcessGuards } from '../process-guards.js';
-import { SANDBOX_USERS, type Sandbox, startSandbox } from '../sandbox/sandbox.js';
+import { type Sandbox, startSandbox } from '../sandbox/sandbox.js';
 import { connectInfra, type Stoppable, startInternal, startWeb, startWorkers } from '../services.js';
+import { mountConsole } from '../web/console/index.js';
 import { startWorkerMetrics } from '../web/metrics.js';
 import { answersPing, type RedisHandle, startPrivateRedis } from './private-redis.js';
 
@@ -24,6 +25,8 @@ export async function runServer(mode: Mode, base: Config, logger: Logger): Promi
   if (mode === 'sandbox' || (mode === 'start' && noChat)) {
     sandbox = await startSandbox(config);
     config = sandbox.config;
+    // The sandbox prints one line (the console's address); its info logs only with LOG_LEVEL set.
+    if (!process.env.LOG_LEVEL) logger.level = 'warn';
     stack.push({ close: () => sandbox!.stop() });
   } else if (mode === 'web' && noChat) {
     throw new Error(
@@ -41,12 +44,16 @@ export async function runServer(mode: Mode, base: Config, logger: Logger): Promi
   }
   if (mode !== 'worker') {
     const infra = await connectInfra(config, logger, 'web');
-    const web = await startWeb(infra, config.port, internal);
+    // Without credentials the chat endpoints accept anyone: the sandbox listens on loopback only.
+    const web = await startWeb(infra, config.port, {
+      ...(internal ? { internal } : {}),
+      ...(sandbox ? { host: '127.0.0.1', mount: (routes) => mountConsole(routes, sandbox!, logger) } : {}),
+    });
     stack.push(infra, web);
     if (sandbox) {
       sandbox.slack.botUrl = `http://127.0.0.1:${web.port}/slack/events`;
-      const teamsLines = sandbox.teams.connect(`http://127.0.0.1:${web.port}/api/messages`);
-      printSandboxHelp(sandbox, web.port, web.internal.port, teamsLines);
+      sandbox.teams.connect(`http://127.0.0.1:${web.port}/api/messages`);
+      printSandboxHelp(web.port);
     }
   }
   const server = {
@@ -78,30 +85,6 @@ function onSignals(server: Stoppable, logger: Logger): void {
   process.once('SIGINT', () => stop('SIGINT'));
 }
 
-function printSandboxHelp(sandbox: Sandbox, port: number, metricsPort: number, teamsLines: string[]): void {
-  const sim = sandbox.slack.url;
-  const send = (text: string) =>
-    `curl -s ${sim}/_sim/command -H 'content-type: application/json' -d '{"text":"${text}"}'`;
-  process.stdout.write(
-    [
-      '',
-      'Align Bot is running in sandbox mode (no Slack credentials were configured).',
-      `  bot:              http://127.0.0.1:${port}  (Slack endpoint /slack/events)`,
-      `  metrics:          http://127.0.0.1:${metricsPort}/metrics  (internal listener)`,
-      `  Slack simulator:  ${sim}`,
-      `  Jira simulator:   ${sandbox.jira.url}  (acme = healthy, globex = rejected token, initech = anonymous fallback)`,
-      `  connectors:       ${sandbox.connectorsFile}`,
-      '',
-      'Send a command as the sandbox admin, then read the channel:',
-      `  ${send('test acme')}`,
-      `  ${send('test globex')}`,
-      `  curl -s ${sim}/_sim/channels/CSANDBOX`,
-      'Click a button from the thread (its action_id and value are in the channel JSON), e.g. as the approver:',
-      `  curl -s ${sim}/_sim/click -H 'content-type: application/json' -d '{"ts":"<reply ts>","action":"align.approve","value":"<value>","user":"${SANDBOX_USERS.approver}"}'`,
-      `  (users: ${SANDBOX_USERS.admin} admin, ${SANDBOX_USERS.operator} operator, ${SANDBOX_USERS.approver} approver)`,
-      '',
-      ...teamsLines,
-      '',
-    ].join('\n'),
-  );
+function printSandboxHelp(port: number): void {
+  process.stdout.write(`Align Bot sandbox: open http://localhost:${port}/\n`);
 }

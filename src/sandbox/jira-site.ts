@@ -23,11 +23,25 @@ export const JIRA_FAULTS = [
 ] as const;
 export type JiraFault = (typeof JIRA_FAULTS)[number];
 
+/** One more API token of an account (the sandbox's Jira admin creates, revokes and dates them). */
+export interface SimApiToken {
+  id: string;
+  label: string;
+  value: string;
+  /** A scoped token works only through the gateway, like every token of a `scoped` account. */
+  scoped?: boolean;
+  createdAt: number;
+  /** Epoch ms; from then on Jira refuses the token. */
+  expiresAt?: number;
+}
+
 export interface SimAccount {
   email: string;
-  /** Classic API token (site URL) or scoped token (gateway only). */
+  /** Classic API token (site URL) or scoped token (gateway only). Empty: none. */
   token: string;
   scoped?: boolean;
+  /** Further API tokens, each accepted like `token` until it expires. */
+  apiTokens?: SimApiToken[];
   /** Data Center Personal Access Token (Bearer). */
   pat?: string;
   accountId: string;
@@ -132,12 +146,16 @@ export class JiraSite {
 
   /** Basic email:token on the site URL; scoped tokens only through the gateway. */
   authenticateBasic(email: string, token: string, viaGateway: boolean): SimAccount | undefined {
-    const account = this.accounts.find(
-      (a) => a.email.toLowerCase() === email.toLowerCase() && a.token === token,
-    );
-    if (!account) return undefined;
-    if (account.scoped && !viaGateway) return undefined;
-    return account;
+    if (!token) return undefined;
+    for (const account of this.accounts) {
+      if (account.email.toLowerCase() !== email.toLowerCase()) continue;
+      const extra = account.apiTokens?.find(
+        (t) => t.value === token && (t.expiresAt === undefined || t.expiresAt > Date.now()),
+      );
+      if (account.token !== token && !extra) continue;
+      return (account.scoped || extra?.scoped) && !viaGateway ? undefined : account;
+    }
+    return undefined;
   }
 
   authenticateBearer(token: string): SimAccount | undefined {

@@ -4,6 +4,7 @@
  * signed slash commands and block actions sent to the bot exactly as Slack sends them.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
 import { checkBlockKit } from './block-kit-limits.js';
@@ -44,6 +45,16 @@ export interface Fault {
   error?: string;
 }
 
+/** What changed in the simulator's store; emitted as 'change' on `SlackSim.events`. */
+export interface SimChange {
+  kind: 'post' | 'update' | 'ephemeral' | 'response';
+  channel?: string;
+  ts?: string;
+  threadTs?: string;
+  /** The response_url id, for 'response'. */
+  id?: string;
+}
+
 export interface SlackSimOptions {
   signingSecret?: string;
   botToken?: string;
@@ -66,6 +77,8 @@ export class SlackSim extends LoopbackServer {
   readonly usergroups = new Map<string, string[]>();
   /** Where signed requests go (the bot's /slack/events). */
   botUrl?: string;
+  /** 'change' (SimChange) after every stored post, edit, ephemeral and response_url answer. */
+  readonly events = new EventEmitter();
   private readonly faults: Fault[] = [];
   private readonly callCounts = new Map<string, number>();
   private readonly recentPosts = new Map<string, number[]>();
@@ -118,7 +131,9 @@ export class SlackSim extends LoopbackServer {
     const body = await readBody(req);
     if (url.pathname.startsWith('/api/')) return this.api(url.pathname.slice(5), req, body, res);
     if (url.pathname.startsWith('/response/')) {
-      this.responses.push({ id: url.pathname.slice(10), body: safeJson(body) });
+      const id = url.pathname.slice(10);
+      this.responses.push({ id, body: safeJson(body) });
+      this.changed({ kind: 'response', id });
       return json(res, 200, { ok: true });
     }
     if (url.pathname.startsWith('/_sim/')) return this.control(url, req.method ?? 'GET', body, res);
@@ -210,6 +225,12 @@ export class SlackSim extends LoopbackServer {
       return { ok: false, error: 'thread_not_found' };
     }
     this.messages.push(message);
+    this.changed({
+      kind: 'post',
+      channel,
+      ts: message.ts,
+      ...(message.threadTs ? { threadTs: message.threadTs } : {}),
+    });
     return {
       ok: true,
       channel,
@@ -226,6 +247,7 @@ export class SlackSim extends LoopbackServer {
     message.text = String(args.text ?? '');
     message.blocks = (args.blocks as unknown[]) ?? [];
     message.edits += 1;
+    this.changed({ kind: 'update', channel: message.channel, ts: message.ts });
     return { ok: true, channel: message.channel, ts: message.ts, text: message.text };
   }
 
@@ -239,7 +261,12 @@ export class SlackSim extends LoopbackServer {
       blocks: (args.blocks as unknown[]) ?? [],
       at: Date.now(),
     });
+    this.changed({ kind: 'ephemeral', channel: String(args.channel) });
     return { ok: true, message_ts: this.nextTs() };
+  }
+
+  private changed(change: SimChange): void {
+    this.events.emit('change', change);
   }
 
   private allowPost(channel: string): boolean {

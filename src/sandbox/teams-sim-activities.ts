@@ -80,9 +80,18 @@ export function messageActivity(input: Common & { id: string; text: string; ment
   };
 }
 
-/** A Universal Action click (`Action.Execute`) on a card the bot posted. */
+/**
+ * A Universal Action (`Action.Execute`) on a card the bot posted: a click ('manual'), or Teams asking for a user's
+ * own view of a card whose `refresh` lists them ('automatic').
+ */
 export function invokeActivity(
-  input: Common & { id: string; replyToId: string; verb: string; data: Record<string, unknown> },
+  input: Common & {
+    id: string;
+    replyToId: string;
+    verb: string;
+    data: Record<string, unknown>;
+    trigger?: 'manual' | 'automatic';
+  },
 ): Activity {
   return {
     ...base(input, 'invoke', input.id),
@@ -90,7 +99,7 @@ export function invokeActivity(
     replyToId: input.replyToId,
     value: {
       action: { type: 'Action.Execute', id: `action-${input.verb}`, verb: input.verb, data: input.data },
-      trigger: 'manual',
+      trigger: input.trigger ?? 'manual',
     },
     entities: [{ type: 'clientInfo', locale: 'en-US' }],
   };

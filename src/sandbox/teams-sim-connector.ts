@@ -27,6 +27,54 @@ export interface ConnectorAnswer {
 
 type Body = Record<string, unknown>;
 
+/** What changed in the simulator's store; emitted as 'change' on `TeamsSim.events`. */
+export interface TeamsSimChange {
+  kind: 'post' | 'update' | 'reset';
+  /** The base conversation id (no `;messageid=`). */
+  conversationId?: string;
+  messageId?: string;
+}
+
+/** One call of the bot: refused without a valid token (`denied`), 400 for a body that is not JSON, else routed. */
+export function connectorCall(
+  ctx: ConnectorContext,
+  input: { method: string; rest: string; raw: string; denied?: string },
+): { result: ConnectorAnswer; body: unknown } {
+  const body = input.raw ? parseJson(input.raw) : {};
+  if (input.denied) {
+    const message = 'Authorization has been denied for this request.';
+    return { result: { status: 401, body: { message }, code: input.denied }, body };
+  }
+  if (typeof body !== 'object' || body === null) {
+    const error = { code: 'BadSyntax', message: 'Malformed JSON.' };
+    return { result: { status: 400, body: { error }, code: 'BadSyntax' }, body };
+  }
+  return { result: connectorRoute(ctx, input.method, input.rest, body as Body), body };
+}
+
+/**
+ * The store change a call made: a write that stored something, accepted or answered 500 after it was (a 5xx that
+ * stored nothing only makes listeners read the same state again).
+ */
+export function changeOf(result: ConnectorAnswer): TeamsSimChange | undefined {
+  const write = result.op === 'update' || result.op === 'send' || result.op === 'create';
+  if (!write || !result.activityId || !result.conversationId) return undefined;
+  if (result.status >= 300 && result.status < 500) return undefined;
+  return {
+    kind: result.op === 'update' ? 'update' : 'post',
+    conversationId: splitConversationId(result.conversationId).base,
+    messageId: result.activityId,
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export interface ConnectorContext {
   state: TeamsSimState;
   bot: SimBot;

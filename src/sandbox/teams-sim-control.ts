@@ -37,6 +37,7 @@ export interface ControlledTeamsSim {
     verb: string;
     data?: Record<string, unknown>;
     user?: SimUser;
+    trigger?: 'manual' | 'automatic';
   }): Promise<unknown>;
   install(conversationId?: string): Promise<unknown>;
   removeBot(conversationId: string, how?: 'removed' | 'blocked'): void;

@@ -8,6 +8,7 @@
  * - `/_sim/…`: a control API for tests and the sandbox.
  */
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
 import { json, LoopbackServer, readBody } from './loopback-server.js';
@@ -18,7 +19,7 @@ import {
   messageActivity,
   type SimBot,
 } from './teams-sim-activities.js';
-import { type ConnectorAnswer, connectorRoute } from './teams-sim-connector.js';
+import { changeOf, connectorCall, type TeamsSimChange } from './teams-sim-connector.js';
 import { simControl } from './teams-sim-control.js';
 import {
   type SimConversation,
@@ -30,7 +31,7 @@ import {
   TeamsSimState,
 } from './teams-sim-state.js';
 
-export { TEAMS_SIM_USERS };
+export { TEAMS_SIM_USERS, type TeamsSimChange };
 
 import {
   CHANNEL_ISSUER,
@@ -90,6 +91,8 @@ export class TeamsSim extends LoopbackServer {
   readonly tokens: SimTokens;
   /** The bot's /api/messages. */
   botUrl?: string;
+  /** 'change' (TeamsSimChange) after every stored post (a user's or the bot's), edit and reset. */
+  readonly events = new EventEmitter();
   private readonly maxMessageBytes: number;
 
   constructor(options: TeamsSimOptions = {}) {
@@ -140,6 +143,11 @@ export class TeamsSim extends LoopbackServer {
     this.state.reset();
     this.calls.length = 0;
     this.deliveries.length = 0;
+    this.changed({ kind: 'reset' });
+  }
+
+  private changed(change: TeamsSimChange): void {
+    this.events.emit('change', change);
   }
 
   conversation(id: string): SimConversation {
@@ -190,6 +198,7 @@ export class TeamsSim extends LoopbackServer {
       text: `<at>${this.bot.name}</at> ${input.text}`,
       attachments: [],
     });
+    this.changed({ kind: 'post', conversationId: conversation.id, messageId: post.id });
     const conversationId =
       conversation.type === 'channel' ? `${conversation.id};messageid=${post.id}` : conversation.id;
     const activity = messageActivity({
@@ -212,6 +221,7 @@ export class TeamsSim extends LoopbackServer {
       text: input.text,
       attachments: [],
     });
+    this.changed({ kind: 'post', conversationId: conversation.id, messageId: post.id });
     const activity = messageActivity({
       ...this.common(conversation, user, conversation.id),
       id: post.id,
@@ -221,13 +231,17 @@ export class TeamsSim extends LoopbackServer {
     return { ...(await this.deliver(activity)), conversationId: conversation.id, activityId: post.id };
   }
 
-  /** A click on an Action.Execute button of the bot's card `replyToId` in `conversationId` (threaded for channels). */
+  /**
+   * A click on an Action.Execute button of the bot's card `replyToId` in `conversationId` (threaded for channels);
+   * with `trigger: 'automatic'`, the refresh Teams sends for a user listed in the card's `refresh.userIds`.
+   */
   async invoke(input: {
     conversationId: string;
     replyToId: string;
     verb: string;
     data?: Record<string, unknown>;
     user?: SimUser;
+    trigger?: 'manual' | 'automatic';
   }) {
     const conversation = this.conversation(input.conversationId);
     const user = input.user ?? TEAMS_SIM_USERS.admin;
@@ -237,6 +251,7 @@ export class TeamsSim extends LoopbackServer {
       replyToId: input.replyToId,
       verb: input.verb,
       data: input.data ?? {},
+      ...(input.trigger ? { trigger: input.trigger } : {}),
     });
     return this.deliver(activity);
   }
@@ -303,27 +318,8 @@ export class TeamsSim extends LoopbackServer {
   private connector(req: IncomingMessage, rest: string, raw: string, res: ServerResponse): void {
     const method = req.method ?? 'GET';
     const denied = this.auth ? this.tokens.checkBotToken(req.headers.authorization) : undefined;
-    const body = raw ? parse(raw) : {};
-    let result: ConnectorAnswer;
-    if (denied)
-      result = {
-        status: 401,
-        body: { message: 'Authorization has been denied for this request.' },
-        code: denied,
-      };
-    else if (body === undefined || typeof body !== 'object' || body === null) {
-      result = {
-        status: 400,
-        body: { error: { code: 'BadSyntax', message: 'Malformed JSON.' } },
-        code: 'BadSyntax',
-      };
-    } else
-      result = connectorRoute(
-        { state: this.state, bot: this.bot, maxMessageBytes: this.maxMessageBytes },
-        method,
-        rest,
-        body as Record<string, unknown>,
-      );
+    const ctx = { state: this.state, bot: this.bot, maxMessageBytes: this.maxMessageBytes };
+    const { result, body } = connectorCall(ctx, { method, rest, raw, ...(denied ? { denied } : {}) });
     this.calls.push({
       method,
       ...(result.op ? { op: result.op } : {}),
@@ -336,6 +332,8 @@ export class TeamsSim extends LoopbackServer {
     });
     res.writeHead(result.status, { 'content-type': 'application/json; charset=utf-8', ...result.headers });
     res.end(JSON.stringify(result.body));
+    const change = changeOf(result);
+    if (change) this.changed(change);
   }
 
   private common(conversation: SimConversation, user: SimUser, conversationId: string) {

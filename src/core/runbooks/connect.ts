@@ -213,8 +213,9 @@ const testProject: GuidedStep = {
     const secret = await credential(ctx);
     if (!spec.project || !secret)
       return pass(spec.project ? 'Confirmed (Align Bot has no token to check the project).' : 'Confirmed.');
-    const results = await ctx.runTest(spec, { jira: secret }, ['project']);
-    const failure = firstFailure(results.filter((r) => r.id === 'project'));
+    // The project check reads the account the auth check found: run both.
+    const results = await ctx.runTest(spec, { jira: secret }, ['auth', 'project']);
+    const failure = firstFailure(results.filter((r) => r.id === 'auth' || r.id === 'project'));
     if (!failure) return pass(results.find((r) => r.id === 'project')?.detail ?? 'Project visible.');
     return { wait: { ...askProject(spec).wait, choices: RETRY_CHOICES }, failure };
   },
