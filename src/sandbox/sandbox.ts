@@ -178,6 +178,8 @@ export async function startSandbox(
     atlassianApiUrl: jira.gatewayUrl,
     // Secrets handed over in the sandbox are encrypted under a key that lives as long as the process.
     masterKeys: base.masterKeys.length > 0 ? base.masterKeys : [{ id: 'sandbox', key: randomBytes(32) }],
+    // A laptop may run something on 9464 already: the sandbox's internal listener takes any free port.
+    metricsPort: base.metricsPort ?? 0,
     roles: {
       operators: [...base.roles.operators, SANDBOX_USERS.operator, TEAMS_SIM_USERS.operator.aadObjectId],
       admins: [...base.roles.admins, SANDBOX_USERS.admin, TEAMS_SIM_USERS.admin.aadObjectId],
