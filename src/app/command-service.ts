@@ -18,9 +18,8 @@ import { helpView, usageView } from '../core/views/help-view.js';
 import { say } from '../core/views/say.js';
 import { listView } from '../core/views/status-view.js';
 import type { MessageView } from '../core/views/view.js';
-import type { Queues } from '../queue/queues.js';
 import { newRun, RUN_KINDS } from '../queue/run-kinds.js';
-import { reviveRun } from '../queue/run-lifecycle.js';
+import { type RevivableQueues, reviveRun } from '../queue/run-lifecycle.js';
 import type { AuditLog } from '../store/audit.js';
 import type { ConnectorStore } from '../store/connectors.js';
 import type { DecisionStore } from '../store/decisions.js';
@@ -29,12 +28,13 @@ import { newRunId, type RunStore } from '../store/runs.js';
 import type { CommandRequest } from './command-request.js';
 import type { ReportCommands } from './report-commands.js';
 
+/** The parts of each store the ack path uses (narrow, so unit tests can pass in-memory stores). */
 export interface CommandDeps {
-  runs: RunStore;
-  queues: Queues;
-  connectors: ConnectorStore;
-  audit: AuditLog;
-  decisions: DecisionStore;
+  runs: Pick<RunStore, 'get' | 'create' | 'discard' | 'claimActive'>;
+  queues: RevivableQueues;
+  connectors: Pick<ConnectorStore, 'exists' | 'list' | 'lastResults'>;
+  audit: Pick<AuditLog, 'append' | 'recent'>;
+  decisions: Pick<DecisionStore, 'requestCancel'>;
   policy: RolePolicy;
   logger: Logger;
   /** Bounds all Redis work of one command together, so several slow calls cannot add up past Slack's 3 s. */

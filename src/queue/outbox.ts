@@ -16,9 +16,9 @@ import type { OutboxJob } from './names.js';
 import { type Pacer, PaceWait } from './pacer.js';
 
 export interface OutboxDeps {
-  runs: RunStore;
-  deliveries: DeliveryStore;
-  pacer: Pacer;
+  runs: Pick<RunStore, 'get'>;
+  deliveries: Pick<DeliveryStore, 'get' | 'setRoot' | 'setReply'>;
+  pacer: Pick<Pacer, 'take' | 'push'>;
   chatFor(platform: Run['conversation']['platform']): ChatPort | undefined;
   viewOf(run: Run, prefix: string): Promise<RunView> | RunView;
   logger: Logger;

@@ -9,7 +9,7 @@ export interface SecretDeps {
 }
 
 export interface TargetDeps extends SecretDeps {
-  connectors: ConnectorStore;
+  connectors: Pick<ConnectorStore, 'get'>;
 }
 
 export async function targetFor(spec: ConnectorSpec, deps: SecretDeps): Promise<TestTarget> {

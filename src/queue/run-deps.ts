@@ -16,20 +16,30 @@ import type { Queues } from './queues.js';
 /** Builds the context a test run's checks see, for one target. */
 export type TestContextFactory = (target: TestTarget, facts: Record<string, unknown>) => TestContext;
 
+/**
+ * The parts of each store a run's worker uses. Narrow on purpose: the unit tests hand in-memory fakes of exactly
+ * these (test/unit/helpers/), and the Redis classes fit them as they are.
+ */
+export type RunRecords = Pick<RunStore, 'get' | 'save' | 'releaseActive'>;
+export type RunConnectors = Pick<ConnectorStore, 'get' | 'list' | 'saveCredential' | 'setLastResult'>;
+export type RunDecisions = Pick<DecisionStore, 'get' | 'decide' | 'cancelledBy'>;
+export type RunQueues = Pick<Queues, 'requestSync'>;
+export type RunVault = Pick<Vault, 'get' | 'persist' | 'delete'>;
+
 export interface RunDeps {
-  runs: RunStore;
-  connectors: ConnectorStore;
-  queues: Queues;
-  decisions: DecisionStore;
-  audit: AuditLog;
-  vault?: Vault;
+  runs: RunRecords;
+  connectors: RunConnectors;
+  queues: RunQueues;
+  decisions: RunDecisions;
+  audit: Pick<AuditLog, 'append'>;
+  vault?: RunVault;
   clock: Clock;
   env: NodeJS.ProcessEnv;
   storedSecret?: StoredSecretReader;
   testContext: TestContextFactory;
   inspectKey: (text: string) => KeyInspection;
   /** Results of named tests join the connector's history (uptime in reports). */
-  history?: HistoryStore;
+  history?: Pick<HistoryStore, 'append'>;
   promptTtlMs?: number;
   approvalTtlMs?: number;
   logger: Logger;

@@ -33,15 +33,16 @@ import type { RunStore } from '../store/runs.js';
 import type { Queues } from './queues.js';
 import { testResult } from './test-results.js';
 
+/** What ending, saving and parking touch (narrow, so unit tests can pass in-memory stores). */
 export interface LifecycleDeps {
-  runs: RunStore;
-  connectors: ConnectorStore;
-  queues: Queues;
-  decisions: DecisionStore;
-  audit: AuditLog;
+  runs: Pick<RunStore, 'save' | 'releaseActive'>;
+  connectors: Pick<ConnectorStore, 'setLastResult'>;
+  queues: Pick<Queues, 'requestSync'>;
+  decisions: Pick<DecisionStore, 'get' | 'cancelledBy'>;
+  audit: Pick<AuditLog, 'append'>;
   clock: Clock;
   /** Results of named tests join the connector's history (uptime in reports). */
-  history?: HistoryStore;
+  history?: Pick<HistoryStore, 'append'>;
   logger: Logger;
 }
 
@@ -187,15 +188,18 @@ function endDetail(outcome: RunOutcome): string | undefined {
 }
 
 /** A click or a form answered a parked run: bring its job back now (a run not parked reads it at its next step). */
-export async function wakeRun(queues: Queues, runId: string): Promise<void> {
+export async function wakeRun(queues: Pick<Queues, 'wake'>, runId: string): Promise<void> {
   await queues.wake(runId);
 }
+
+/** What reviving a run needs of the queues: its job, or a fresh one. */
+export type RevivableQueues = Pick<Queues, 'enqueueRun'> & { readonly runs: Pick<Queues['runs'], 'getJob'> };
 
 /**
  * `/align cancel`: wake the run wherever its job is. A job that failed for good or was lost is restarted, so the
  * worker that takes it reads the cancel first and ends the run; a parked one is promoted.
  */
-export async function reviveRun(queues: Queues, runId: string): Promise<void> {
+export async function reviveRun(queues: RevivableQueues, runId: string): Promise<void> {
   const job = await queues.runs.getJob(runId);
   if (!job) return queues.enqueueRun(runId);
   const state = await job.getState();

@@ -16,21 +16,32 @@ declare module 'vitest' {
   }
 }
 
+// Each writer is wrapped once: without isolation (`npm run test:unit`) this file runs again before each test file,
+// on the same streams (and the same console, unless vitest made a new one).
+const RECORDING = Symbol.for('align-bot.test.leaks.recording');
+type Tagged = { [RECORDING]?: true };
+
 for (const stream of ['stdout', 'stderr'] as const) {
   const target = process[stream];
+  if ((target.write as Tagged)[RECORDING]) continue;
   const write = target.write.bind(target) as (...args: unknown[]) => boolean;
-  target.write = ((chunk: unknown, ...rest: unknown[]) => {
+  const recording = ((chunk: unknown, ...rest: unknown[]) => {
     recordOutput(stream, typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString());
     return write(chunk, ...rest);
-  }) as typeof target.write;
+  }) as typeof target.write & Tagged;
+  recording[RECORDING] = true;
+  target.write = recording;
 }
 
 for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
+  if ((console[method] as Tagged)[RECORDING]) continue;
   const original = console[method].bind(console);
-  console[method] = (...args: unknown[]) => {
+  const recording = ((...args: unknown[]) => {
     recordOutput('console', format(...args));
     original(...args);
-  };
+  }) as typeof console.log & Tagged;
+  recording[RECORDING] = true;
+  console[method] = recording;
 }
 
 interface TaskLike {
