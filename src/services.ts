@@ -34,6 +34,7 @@ import { loadConnectorsFile } from './store/connectors-file.js';
 import { DecisionStore } from './store/decisions.js';
 import { DeliveryStore } from './store/delivery.js';
 import { FormStore } from './store/forms.js';
+import { Heartbeats, startHeartbeat } from './store/heartbeats.js';
 import { HistoryStore } from './store/history.js';
 import { createRedis, evictionPolicyWarning, waitReady } from './store/redis.js';
 import { RedisKeys } from './store/redis-keys.js';
@@ -42,6 +43,8 @@ import { RunStore } from './store/runs.js';
 import { Vault } from './store/vault.js';
 import { type InternalServer, startInternalServer } from './web/internal-server.js';
 import { mountMetrics, processMetrics } from './web/metrics.js';
+import { mountQueueDashboard } from './web/queue-dashboard.js';
+import { readiness } from './web/readiness.js';
 import { secretFormRouter } from './web/secret-form.js';
 import { createWebServer, listen } from './web/server.js';
 
@@ -217,8 +220,10 @@ export async function startWorkers(infra: Infra, chat?: Record<string, ChatPort>
   const triggers = await startReportTriggers({ ...infra, prefix: config.redisPrefix });
   const sweeper = new RunSweeper({ ...runDeps, life: new RunLifecycle(runDeps, RUN_KINDS) });
   sweeper.start();
+  const heartbeat = startHeartbeat(new Heartbeats(connection, infra.keys), logger);
   return {
     async close() {
+      await heartbeat.stop();
       sweeper.stop();
       await Promise.all([runs.close(), outbox.close(), triggers.close()]);
     },
@@ -299,23 +304,27 @@ export async function startWeb(
   routes.get('/healthz', (_req, res) => {
     res.type('text/plain').send('ok');
   });
+  const heartbeats = new Heartbeats(infra.redis, infra.keys);
   routes.get('/readyz', async (_req, res) => {
-    const ok = await infra.redis.ping().then(
-      () => true,
-      () => false,
-    );
+    const state = await readiness({
+      redis: infra.redis,
+      heartbeats,
+      requireWorker: config.readyRequiresWorker,
+    });
     res
-      .status(ok ? 200 : 503)
+      .status(state.ready ? 200 : 503)
       .type('text/plain')
-      .send(ok ? 'ready' : 'redis unavailable');
+      .send(`${state.text}\n`);
   });
   const ownInternal = internal ? undefined : await startInternal(config, logger);
   const metricsOn = (internal ?? ownInternal)!;
-  mountMetrics(
-    metricsOn.routes,
-    { connectors: infra.connectors, queues: [infra.queues.runs, infra.queues.outbox, scheduler.queue] },
+  const queues = [infra.queues.runs, infra.queues.outbox, scheduler.queue];
+  mountMetrics(metricsOn.routes, { connectors: infra.connectors, queues }, logger);
+  mountQueueDashboard(metricsOn.routes, {
+    queues,
+    ...(config.admin ? { admin: config.admin } : {}),
     logger,
-  );
+  });
   const bound = await listen(server, port).catch(async (error: Error) => {
     await ownInternal?.close();
     throw error;

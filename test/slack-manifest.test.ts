@@ -14,7 +14,8 @@ const HTTP = 'manifest.yaml';
 const SOCKET = 'manifest.socket-mode.yaml';
 // biome-ignore lint/suspicious/noExplicitAny: a parsed YAML document, checked field by field below
 const load = (name: string): any => parse(readFileSync(join(DIR, name), 'utf8'));
-const manifests = { [HTTP]: load(HTTP), [SOCKET]: load(SOCKET) };
+// biome-ignore lint/suspicious/noExplicitAny: as above
+const manifests: Record<string, any> = { [HTTP]: load(HTTP), [SOCKET]: load(SOCKET) };
 
 /** Keys Slack's manifest schema v1 knows at each level (it sets additionalProperties: false). */
 const KNOWN_KEYS: Record<string, string[]> = {
