@@ -9,6 +9,7 @@ import { parseHostRule } from './atlassian/egress-hosts.js';
 import { PlatformSettingsError } from './chat/platform.js';
 import { PLATFORMS } from './chat/platforms.js';
 import type { ReportSettings } from './queue/report-settings.js';
+import { ConnectorsFileError } from './store/connectors-file.js';
 import { DEFAULT_RETENTION_DAYS } from './store/history.js';
 import { type MasterKey, parseMasterKeys } from './store/vault.js';
 
@@ -18,6 +19,20 @@ export class ConfigError extends Error {
     super(`Configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * The configuration error a startup failure amounts to, if it is one: a platform's settings (also when the
+ * platform refused a credential at start) or the connectors file. Undefined for anything else.
+ */
+export function asConfigError(error: unknown): ConfigError | undefined {
+  if (error instanceof ConfigError) return error;
+  if (error instanceof PlatformSettingsError) return new ConfigError(error.problems);
+  if (error instanceof ConnectorsFileError)
+    return new ConfigError([
+      `ALIGN_BOT_CONNECTORS_FILE: ${error.message} — fix the file (README.md, "Connectors file"), or unset the variable`,
+    ]);
+  return undefined;
 }
 
 const list = z
@@ -218,6 +233,10 @@ function toConfig(
       );
     }
   }
+  if (e.PORT !== 0 && e.PORT === e.ALIGN_BOT_METRICS_PORT)
+    problems.push(
+      `ALIGN_BOT_METRICS_PORT: the same as PORT (${e.PORT}) — the internal listener needs a port of its own (9464 is customary)`,
+    );
   if (Boolean(e.ALIGN_BOT_ADMIN_USER) !== Boolean(e.ALIGN_BOT_ADMIN_PASSWORD)) {
     const [missing, present] = e.ALIGN_BOT_ADMIN_USER
       ? ['ALIGN_BOT_ADMIN_PASSWORD', 'ALIGN_BOT_ADMIN_USER']

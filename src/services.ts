@@ -15,7 +15,7 @@ import { inspectPublicKey } from './atlassian/rsa-keys.js';
 import type { ChatPlatform, Ingress } from './chat/platform.js';
 import { PLATFORMS } from './chat/platforms.js';
 import type { ChatPort } from './chat/port.js';
-import { type Config, DEFAULT_METRICS_PORT } from './config.js';
+import { type Config, ConfigError, DEFAULT_METRICS_PORT } from './config.js';
 import { systemClock } from './core/ports.js';
 import { DEFAULT_LIMITS } from './core/runbooks/checks/context.js';
 import { OUTBOX_QUEUE, RUNS_QUEUE } from './queue/names.js';
@@ -65,13 +65,21 @@ export interface Infra {
 }
 
 export async function connectInfra(config: Config, logger: Logger, role: 'web' | 'worker'): Promise<Infra> {
+  // Read first: a broken file stops the start before any connection is open.
+  const fileSpecs = config.connectorsFile ? loadConnectorsFile(config.connectorsFile) : [];
   const redis = createRedis(config.redisUrl, role);
-  redis.on('error', (error) => logger.warn({ err: { message: error.message } }, 'redis connection error'));
-  await waitReady(redis);
+  let lastError: string | undefined;
+  redis.on('error', (error) => {
+    lastError = error.message;
+    logger.warn({ err: { message: error.message } }, 'redis connection error');
+  });
+  await waitReady(redis).catch((error: Error) => {
+    redis.disconnect();
+    throw redisUnreachable(config.redisUrl, lastError ?? error.message);
+  });
   const warning = await evictionPolicyWarning(redis);
   if (warning) logger.warn(`IMPORTANT: ${warning}`);
   const keys = new RedisKeys(config.redisPrefix);
-  const fileSpecs = config.connectorsFile ? loadConnectorsFile(config.connectorsFile) : [];
   const queues = new Queues(redis, config.redisPrefix);
   return {
     config,
@@ -91,6 +99,14 @@ export async function connectInfra(config: Config, logger: Logger, role: 'web' |
       redis.disconnect();
     },
   };
+}
+
+/** Names REDIS_URL, without its credentials, and how to fix it. */
+function redisUnreachable(url: string, reason: string): ConfigError {
+  const { hostname, port } = new URL(url);
+  return new ConfigError([
+    `REDIS_URL: no Redis answers on ${hostname}:${port || 6379} (${reason.slice(0, 200)}) — start Redis there, or fix REDIS_URL (redis://[user:password@]host:port; rediss:// for TLS)`,
+  ]);
 }
 
 export function createHttp(config: Config) {
@@ -276,18 +292,26 @@ export async function startWeb(
   });
   const { server, routes, endpoints } = createWebServer({ logger });
   const ingresses: Ingress[] = [];
-  for (const { platform, settings } of await configuredPlatforms(config)) {
-    const ingress = await platform.ingress(settings, {
-      commands,
-      actions,
-      roles: config.roles,
-      audit: infra.audit,
-      redis: infra.redis,
-      keys: infra.keys,
-      logger,
-    });
-    for (const [path, listener] of Object.entries(ingress.routes)) endpoints.set(path, listener);
-    ingresses.push(ingress);
+  try {
+    for (const { platform, settings } of await configuredPlatforms(config)) {
+      const ingress = await platform.ingress(settings, {
+        commands,
+        actions,
+        roles: config.roles,
+        audit: infra.audit,
+        redis: infra.redis,
+        keys: infra.keys,
+        logger,
+      });
+      for (const [path, listener] of Object.entries(ingress.routes)) endpoints.set(path, listener);
+      ingresses.push(ingress);
+    }
+  } catch (error) {
+    // A platform that cannot start (a refused credential) stops the start: close what is already open.
+    await Promise.all([...ingresses.map((ingress) => ingress.close()), scheduler.close()]).catch(
+      () => undefined,
+    );
+    throw error;
   }
   routes.use(
     secretFormRouter({

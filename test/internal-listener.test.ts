@@ -56,7 +56,9 @@ describe('the internal listener', () => {
     for (const path of ['/admin/queues', '/admin/queues/api/queues']) {
       const res = await get(bot.metricsPort, path);
       expect(res.status).toBe(404);
-      expect(res.text).toMatch(/queue dashboard is off: set ALIGN_BOT_ADMIN_USER and ALIGN_BOT_ADMIN_PASSWORD/);
+      expect(res.text).toMatch(
+        /queue dashboard is off: set ALIGN_BOT_ADMIN_USER and ALIGN_BOT_ADMIN_PASSWORD/,
+      );
     }
     expect((await get(bot.port, '/admin/queues')).status).toBe(404);
   });

@@ -16,6 +16,7 @@ import { renderSlack } from './render.js';
 import { guardSlackRequests } from './request-guard.js';
 import { connectSocketMode, createSocketModeReceiver } from './socket-mode.js';
 import { unwrapSlackLinks } from './text.js';
+import { refusedToken } from './token-errors.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -40,6 +41,8 @@ export interface SlackReceiver {
 
 /** How long a stop waits for the Socket Mode connection to close. */
 const DISCONNECT_TIMEOUT_MS = 2000;
+/** How long the start waits for Slack to confirm the bot token: Bolt's client would retry for many minutes. */
+const INIT_TIMEOUT_MS = 30_000;
 
 export async function createSlackApp(options: SlackAppOptions): Promise<SlackReceiver> {
   // The receiver logs refused requests itself; without our logger it prints to the console at any LOG_LEVEL.
@@ -55,6 +58,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRec
     // No conversation context: nothing reads it, and it would cost every request a store lookup.
     convoStore: false,
   });
+  await verifyBotToken(app, options.apiUrl);
   const groups = SlackGroups.fromRoles(app.client, options.roles ?? {}, options.logger);
   await groups.start();
   app.command(/.*/, async ({ command, ack }) => {
@@ -103,7 +107,6 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRec
       'slack listener error',
     );
   });
-  await app.init();
   await start(app);
   return {
     app,
@@ -113,6 +116,29 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRec
       await stop();
     },
   };
+}
+
+/** Bolt's init (auth.test with the bot token), bounded; a refused token names SLACK_BOT_TOKEN (exit 2). */
+async function verifyBotToken(app: InstanceType<typeof App>, apiUrl: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `Slack did not answer at ${apiUrl} within ${INIT_TIMEOUT_MS / 1000} s — check that this host reaches slack.com (egress rules, proxy)`,
+          ),
+        ),
+      INIT_TIMEOUT_MS,
+    );
+  });
+  try {
+    await Promise.race([app.init(), timeout]);
+  } catch (error) {
+    throw refusedToken(error, 'SLACK_BOT_TOKEN') ?? error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 interface ReceiverParts {

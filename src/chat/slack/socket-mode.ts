@@ -14,8 +14,8 @@ import { type Logger as BoltLogger, SocketModeReceiver } from '@slack/bolt';
 import type { SocketModeClient } from '@slack/socket-mode';
 import type { Logger } from 'pino';
 import { newErrorId } from '../../error-id.js';
-import { PlatformSettingsError } from '../platform.js';
 import { envelopeVerdict } from './envelope-shape.js';
+import { platformErrorCode, refusedToken } from './token-errors.js';
 
 /** How long the start waits for Slack's `hello`; after that the client keeps connecting in the background. */
 export const FIRST_CONNECT_TIMEOUT_MS = 15_000;
@@ -23,18 +23,6 @@ export const FIRST_CONNECT_TIMEOUT_MS = 15_000;
 /** Debug lines of @slack/socket-mode and Bolt that print payloads or acks verbatim. */
 const PAYLOAD_LINES =
   /^(Received a message on the WebSocket|Sending a WebSocket message|Unable to parse an incoming|Calling ack\(\)|ack\(\) (call begins|response sent))/;
-
-/** Slack's answers to apps.connections.open that no retry fixes: the app token itself is wrong. */
-const REFUSED_TOKEN = new Set([
-  'not_authed',
-  'invalid_auth',
-  'account_inactive',
-  'token_revoked',
-  'user_removed_from_team',
-  'team_disabled',
-  'not_allowed_token_type',
-  'missing_scope',
-]);
 
 export function createSocketModeReceiver(options: {
   appToken: string;
@@ -130,21 +118,13 @@ export async function connectSocketMode(
       started.catch((error: Error) => logger.error({ err: errorFields(error) }, 'Slack Socket Mode failed'));
     }
   } catch (error) {
-    throw refusal(error as Error) ?? error;
+    throw refusedToken(error, 'SLACK_APP_TOKEN') ?? error;
   } finally {
     clearTimeout(timer);
   }
 }
 
-function refusal(error: Error): PlatformSettingsError | undefined {
-  const code = (error as { data?: { error?: string } }).data?.error;
-  if (!code || !REFUSED_TOKEN.has(code)) return undefined;
-  return new PlatformSettingsError([
-    `SLACK_APP_TOKEN: Slack refused it (${code}) — generate an app-level token with the scope connections:write (Basic Information › App-Level Tokens), and turn Socket Mode on (Settings › Socket Mode)`,
-  ]);
-}
-
 function errorFields(error: Error): { name: string; code?: string } {
-  const code = (error as { data?: { error?: string } }).data?.error;
+  const code = platformErrorCode(error);
   return { name: error.name, ...(code ? { code } : {}) };
 }
