@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { asConfigError, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { httpUrl, UsageError } from '../core/commands.js';
 import { adhocSpec, type ConnectorSpec, type TestTarget } from '../core/connector-spec.js';
 import { type CheckResult, hintFor, runChecks } from '../core/runbooks/checks/run-checks.js';
@@ -107,7 +107,7 @@ async function runTest(name: string | undefined, values: Values, ctx: CliContext
   try {
     target = await buildTarget(values, name, config, io.env);
   } catch (error) {
-    io.err(asConfigError(error)?.message ?? `align-bot test: ${(error as Error).message}`);
+    io.err(`align-bot test: ${(error as Error).message}`);
     return EXIT.usage;
   }
   const effective = values.timeoutMs ? withTimeout(config, values.timeoutMs) : config;

@@ -2,7 +2,8 @@
  * Graceful configuration errors (issue 11 item 4): a server started with an invalid setting — in the environment, in
  * the connectors file, a port it cannot open, a Redis that does not answer, a credential Slack refuses — prints the
  * variable and its fix, never a stack trace, and exits 2 at once (before, several of these printed a message and
- * then hung with a listener still open, or exited 1). Real child processes (`align-bot web|worker|test`).
+ * then hung with a listener still open, or exited 1). Each runs the align-bot program as main.ts does, in this process;
+ * three of them also as real child processes.
  */
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -113,8 +114,8 @@ const CASES: Case[] = [
     'ALIGN_BOT_CONNECTORS_FILE',
   ],
   [
-    'connectors file invalid (test)',
-    'test',
+    'connectors file invalid (report)',
+    'report',
     () => ({ ALIGN_BOT_CONNECTORS_FILE: badSchema }),
     'ALIGN_BOT_CONNECTORS_FILE',
   ],
@@ -223,7 +224,7 @@ describe('configuration errors at start', () => {
   it.each(CASES)(
     '%s: names the variable and the fix, no stack trace, exit 2',
     async (label, command, env, variable) => {
-      const args = command === 'test' ? ['test', 'acme'] : [command];
+      const args = [command];
       const { code, output } = await inProcess(args, envOf({ LOG_LEVEL: 'silent', ...env() }));
       expect(problemsIn(label, variable, code, output)).toEqual([]);
     },
