@@ -19,8 +19,8 @@ USER 1000:1000
 # 3000: the public listener (PORT). 9464, the internal listener (ALIGN_BOT_METRICS_PORT), is deliberately not
 # exposed: publish it only inside a private network.
 EXPOSE 3000
-# Healthy when the public listener answers /healthz (start, web) or, for a worker with ALIGN_BOT_METRICS_PORT
-# set, the internal listener answers /metrics. A worker without ALIGN_BOT_METRICS_PORT has no listener to ask.
-HEALTHCHECK --interval=30s --timeout=3s --start-period=20s CMD ["node", "-e", "const e=process.env,u=['http://127.0.0.1:'+(e.PORT||3000)+'/healthz'];if(e.ALIGN_BOT_METRICS_PORT)u.push('http://127.0.0.1:'+e.ALIGN_BOT_METRICS_PORT+'/metrics');Promise.any(u.map(x=>fetch(x).then(r=>{if(!r.ok)throw r.status}))).then(()=>process.exit(0),()=>process.exit(1))"]
+# Healthy when the public listener (start, web) or, for a worker with ALIGN_BOT_METRICS_PORT set, the internal
+# listener answers /healthz. A worker without ALIGN_BOT_METRICS_PORT has no listener to ask.
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s CMD ["node", "-e", "const e=process.env,u=['http://127.0.0.1:'+(e.PORT||3000)+'/healthz'];if(e.ALIGN_BOT_METRICS_PORT)u.push('http://127.0.0.1:'+e.ALIGN_BOT_METRICS_PORT+'/healthz');Promise.any(u.map(x=>fetch(x).then(r=>{if(!r.ok)throw r.status}))).then(()=>process.exit(0),()=>process.exit(1))"]
 ENTRYPOINT ["node", "dist/main.js"]
 CMD ["start"]

@@ -9,6 +9,7 @@ import { parseHostRule } from './atlassian/egress-hosts.js';
 import { PlatformSettingsError } from './chat/platform.js';
 import { PLATFORMS } from './chat/platforms.js';
 import type { ReportSettings } from './queue/report-settings.js';
+import { ConnectorsFileError } from './store/connectors-file.js';
 import { DEFAULT_RETENTION_DAYS } from './store/history.js';
 import { type MasterKey, parseMasterKeys } from './store/vault.js';
 
@@ -18,6 +19,20 @@ export class ConfigError extends Error {
     super(`Configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * The configuration error a startup failure amounts to, if it is one: a platform's settings (also when the
+ * platform refused a credential at start) or the connectors file. Undefined for anything else.
+ */
+export function asConfigError(error: unknown): ConfigError | undefined {
+  if (error instanceof ConfigError) return error;
+  if (error instanceof PlatformSettingsError) return new ConfigError(error.problems);
+  if (error instanceof ConnectorsFileError)
+    return new ConfigError([
+      `ALIGN_BOT_CONNECTORS_FILE: ${error.message} — fix the file (README.md, "Connectors file"), or unset the variable`,
+    ]);
+  return undefined;
 }
 
 const list = z
@@ -78,6 +93,15 @@ const schema = z.object({
   ALIGN_BOT_REPORT_MIN_INTERVAL_MIN: z.coerce.number().int().min(1).max(10_080).default(5),
   ALIGN_BOT_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   ALIGN_BOT_METRICS_HOST: z.union([z.ipv4(), z.ipv6(), z.hostname()]).default('127.0.0.1'),
+  ALIGN_BOT_ADMIN_USER: z
+    .string()
+    .regex(/^[^:\s]{1,64}$/, 'not a user name')
+    .optional(),
+  ALIGN_BOT_ADMIN_PASSWORD: z.string().min(12).max(256).optional(),
+  ALIGN_BOT_READY_REQUIRES_WORKER: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -101,6 +125,11 @@ const FIXES: Record<string, string> = {
     'use the address the internal listener binds, e.g. 127.0.0.1 (the default) or a private interface’s address',
   ALIGN_BOT_MASTER_KEY:
     'generate one with: openssl rand -base64 32 (optionally "kid:" in front; several comma-separated for rotation)',
+  ALIGN_BOT_ADMIN_USER: 'use a user name of up to 64 characters, without ":" or spaces',
+  ALIGN_BOT_ADMIN_PASSWORD:
+    'use 12 to 256 characters, e.g. the output of: openssl rand -base64 24 (put it in your secret store)',
+  ALIGN_BOT_READY_REQUIRES_WORKER:
+    'use true (the default: /readyz fails while no worker is alive) or false (/readyz checks Redis only)',
   ALIGN_BOT_PUBLIC_URL: 'the https:// address where people reach this bot (used in secret-form links)',
 };
 
@@ -133,6 +162,10 @@ export interface Config {
   metricsPort?: number;
   /** The internal listener's address; 127.0.0.1 unless configured. */
   metricsHost: string;
+  /** The queue dashboard's basic-auth credentials; without them the dashboard is off. */
+  admin?: { user: string; password: string };
+  /** Whether /readyz also needs a live worker (a fresh heartbeat), or Redis alone. */
+  readyRequiresWorker: boolean;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -206,6 +239,18 @@ function toConfig(
       );
     }
   }
+  if (e.PORT !== 0 && e.PORT === e.ALIGN_BOT_METRICS_PORT)
+    problems.push(
+      `ALIGN_BOT_METRICS_PORT: the same as PORT (${e.PORT}) — the internal listener needs a port of its own (9464 is customary)`,
+    );
+  if (Boolean(e.ALIGN_BOT_ADMIN_USER) !== Boolean(e.ALIGN_BOT_ADMIN_PASSWORD)) {
+    const [missing, present] = e.ALIGN_BOT_ADMIN_USER
+      ? ['ALIGN_BOT_ADMIN_PASSWORD', 'ALIGN_BOT_ADMIN_USER']
+      : ['ALIGN_BOT_ADMIN_USER', 'ALIGN_BOT_ADMIN_PASSWORD'];
+    problems.push(
+      `${missing}: is missing while ${present} is set — set both to turn the queue dashboard on, or neither`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     redisUrl: e.REDIS_URL ?? DEFAULT_REDIS_URL,
@@ -239,6 +284,10 @@ function toConfig(
     },
     ...(e.ALIGN_BOT_METRICS_PORT !== undefined ? { metricsPort: e.ALIGN_BOT_METRICS_PORT } : {}),
     metricsHost: e.ALIGN_BOT_METRICS_HOST,
+    ...(e.ALIGN_BOT_ADMIN_USER && e.ALIGN_BOT_ADMIN_PASSWORD
+      ? { admin: { user: e.ALIGN_BOT_ADMIN_USER, password: e.ALIGN_BOT_ADMIN_PASSWORD } }
+      : {}),
+    readyRequiresWorker: e.ALIGN_BOT_READY_REQUIRES_WORKER,
     logLevel: e.LOG_LEVEL,
   };
 }

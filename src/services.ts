@@ -16,7 +16,7 @@ import { inspectPublicKey } from './atlassian/rsa-keys.js';
 import type { ChatPlatform, Ingress } from './chat/platform.js';
 import { PLATFORMS } from './chat/platforms.js';
 import type { ChatPort } from './chat/port.js';
-import { type Config, DEFAULT_METRICS_PORT } from './config.js';
+import { type Config, ConfigError, DEFAULT_METRICS_PORT } from './config.js';
 import { systemClock } from './core/ports.js';
 import { DEFAULT_LIMITS } from './core/runbooks/checks/context.js';
 import { OUTBOX_QUEUE, RUNS_QUEUE } from './queue/names.js';
@@ -35,6 +35,7 @@ import { loadConnectorsFile } from './store/connectors-file.js';
 import { DecisionStore } from './store/decisions.js';
 import { DeliveryStore } from './store/delivery.js';
 import { FormStore } from './store/forms.js';
+import { Heartbeats, startHeartbeat } from './store/heartbeats.js';
 import { HistoryStore } from './store/history.js';
 import { createRedis, evictionPolicyWarning, waitReady } from './store/redis.js';
 import { RedisKeys } from './store/redis-keys.js';
@@ -43,6 +44,8 @@ import { RunStore } from './store/runs.js';
 import { Vault } from './store/vault.js';
 import { type InternalServer, startInternalServer } from './web/internal-server.js';
 import { mountMetrics, processMetrics } from './web/metrics.js';
+import { mountQueueDashboard } from './web/queue-dashboard.js';
+import { readiness } from './web/readiness.js';
 import { secretFormRouter } from './web/secret-form.js';
 import { createWebServer, listen } from './web/server.js';
 
@@ -63,13 +66,21 @@ export interface Infra {
 }
 
 export async function connectInfra(config: Config, logger: Logger, role: 'web' | 'worker'): Promise<Infra> {
+  // Read first: a broken file stops the start before any connection is open.
+  const fileSpecs = config.connectorsFile ? loadConnectorsFile(config.connectorsFile) : [];
   const redis = createRedis(config.redisUrl, role);
-  redis.on('error', (error) => logger.warn({ err: { message: error.message } }, 'redis connection error'));
-  await waitReady(redis);
+  let lastError: string | undefined;
+  redis.on('error', (error) => {
+    lastError = error.message;
+    logger.warn({ err: { message: error.message } }, 'redis connection error');
+  });
+  await waitReady(redis).catch((error: Error) => {
+    redis.disconnect();
+    throw redisUnreachable(config.redisUrl, lastError ?? error.message);
+  });
   const warning = await evictionPolicyWarning(redis);
   if (warning) logger.warn(`IMPORTANT: ${warning}`);
   const keys = new RedisKeys(config.redisPrefix);
-  const fileSpecs = config.connectorsFile ? loadConnectorsFile(config.connectorsFile) : [];
   const queues = new Queues(redis, config.redisPrefix);
   return {
     config,
@@ -89,6 +100,14 @@ export async function connectInfra(config: Config, logger: Logger, role: 'web' |
       redis.disconnect();
     },
   };
+}
+
+/** Names REDIS_URL, without its credentials, and how to fix it. */
+function redisUnreachable(url: string, reason: string): ConfigError {
+  const { hostname, port } = new URL(url);
+  return new ConfigError([
+    `REDIS_URL: no Redis answers on ${hostname}:${port || 6379} (${reason.slice(0, 200)}) — start Redis there, or fix REDIS_URL (redis://[user:password@]host:port; rediss:// for TLS)`,
+  ]);
 }
 
 export function createHttp(config: Config) {
@@ -218,8 +237,10 @@ export async function startWorkers(infra: Infra, chat?: Record<string, ChatPort>
   const triggers = await startReportTriggers({ ...infra, prefix: config.redisPrefix });
   const sweeper = new RunSweeper({ ...runDeps, life: new RunLifecycle(runDeps, RUN_KINDS) });
   sweeper.start();
+  const heartbeat = startHeartbeat(new Heartbeats(connection, infra.keys), logger);
   return {
     async close() {
+      await heartbeat.stop();
       sweeper.stop();
       await Promise.all([runs.close(), outbox.close(), triggers.close()]);
     },
@@ -281,18 +302,26 @@ export async function startWeb(
   });
   const { server, routes, endpoints } = createWebServer({ logger });
   const ingresses: Ingress[] = [];
-  for (const { platform, settings } of await configuredPlatforms(config)) {
-    const ingress = await platform.ingress(settings, {
-      commands,
-      actions,
-      roles: config.roles,
-      audit: infra.audit,
-      redis: infra.redis,
-      keys: infra.keys,
-      logger,
-    });
-    for (const [path, listener] of Object.entries(ingress.routes)) endpoints.set(path, listener);
-    ingresses.push(ingress);
+  try {
+    for (const { platform, settings } of await configuredPlatforms(config)) {
+      const ingress = await platform.ingress(settings, {
+        commands,
+        actions,
+        roles: config.roles,
+        audit: infra.audit,
+        redis: infra.redis,
+        keys: infra.keys,
+        logger,
+      });
+      for (const [path, listener] of Object.entries(ingress.routes)) endpoints.set(path, listener);
+      ingresses.push(ingress);
+    }
+  } catch (error) {
+    // A platform that cannot start (a refused credential) stops the start: close what is already open.
+    await Promise.all([...ingresses.map((ingress) => ingress.close()), scheduler.close()]).catch(
+      () => undefined,
+    );
+    throw error;
   }
   routes.use(
     secretFormRouter({
@@ -309,23 +338,27 @@ export async function startWeb(
   routes.get('/healthz', (_req, res) => {
     res.type('text/plain').send('ok');
   });
+  const heartbeats = new Heartbeats(infra.redis, infra.keys);
   routes.get('/readyz', async (_req, res) => {
-    const ok = await infra.redis.ping().then(
-      () => true,
-      () => false,
-    );
+    const state = await readiness({
+      redis: infra.redis,
+      heartbeats,
+      requireWorker: config.readyRequiresWorker,
+    });
     res
-      .status(ok ? 200 : 503)
+      .status(state.ready ? 200 : 503)
       .type('text/plain')
-      .send(ok ? 'ready' : 'redis unavailable');
+      .send(`${state.text}\n`);
   });
   const ownInternal = options.internal ? undefined : await startInternal(config, logger);
   const metricsOn = (options.internal ?? ownInternal)!;
-  mountMetrics(
-    metricsOn.routes,
-    { connectors: infra.connectors, queues: [infra.queues.runs, infra.queues.outbox, scheduler.queue] },
+  const queues = [infra.queues.runs, infra.queues.outbox, scheduler.queue];
+  mountMetrics(metricsOn.routes, { connectors: infra.connectors, queues }, logger);
+  mountQueueDashboard(metricsOn.routes, {
+    queues,
+    ...(config.admin ? { admin: config.admin } : {}),
     logger,
-  );
+  });
   const mounted = options.mount?.(routes);
   const bound = await listen(server, port, options.host).catch(async (error: Error) => {
     await ownInternal?.close();

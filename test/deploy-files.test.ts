@@ -18,13 +18,13 @@ const COMPOSE_FILE = 'docker-compose.yml';
 /** The commands the image's ENTRYPOINT (`node dist/main.js`) runs as long-lived processes here. */
 const SERVER_COMMANDS = ['web', 'worker'];
 /**
- * Which listener serves a health route: the public one on PORT or the internal one on ALIGN_BOT_METRICS_PORT
+ * Which listeners serve a health route: the public one on PORT and/or the internal one on ALIGN_BOT_METRICS_PORT
  * (README, Configuration). Each route must also be registered somewhere in src/ (checked below).
  */
-const LISTENER_OF: Record<string, string> = {
-  '/healthz': 'PORT',
-  '/readyz': 'PORT',
-  '/metrics': 'ALIGN_BOT_METRICS_PORT',
+const LISTENERS_OF: Record<string, string[]> = {
+  '/healthz': ['PORT', 'ALIGN_BOT_METRICS_PORT'],
+  '/readyz': ['PORT'],
+  '/metrics': ['ALIGN_BOT_METRICS_PORT'],
 };
 
 type Obj = Record<string, unknown>;
@@ -249,18 +249,22 @@ describe('deployment files', () => {
   });
 
   it('probe routes the code registers, on the port of the listener that serves them', () => {
-    for (const variable of new Set(Object.values(LISTENER_OF)))
+    for (const variable of new Set(Object.values(LISTENERS_OF).flat()))
       expect(READ.has(variable), variable).toBe(true);
     for (const w of WORKLOADS) {
       expect(w.probes.length, `${w.where}: probes`).toBeGreaterThan(0);
       for (const probe of w.probes) {
         const where = `${w.where} probe ${probe.path}`;
         expect(ROUTES.has(probe.path), `${where}: no such route in src/`).toBe(true);
-        const variable = LISTENER_OF[probe.path];
-        expect(variable, `${where}: which listener serves it?`).toBeDefined();
+        const variables = LISTENERS_OF[probe.path];
+        expect(variables, `${where}: which listener serves it?`).toBeDefined();
         const port = typeof probe.port === 'number' ? probe.port : w.ports[probe.port];
-        expect(w.env[variable!], `${where}: set ${variable} explicitly`).toBeDefined();
-        expect(port, `${where}: port vs ${variable}`).toBe(Number(w.env[variable!]));
+        const set = variables!.filter((variable) => w.env[variable] !== undefined);
+        expect(set, `${where}: set ${variables!.join(' or ')} explicitly`).not.toEqual([]);
+        expect(
+          set.map((variable) => Number(w.env[variable])),
+          `${where}: port vs ${set.join(', ')}`,
+        ).toContain(port);
       }
       const named = { http: 'PORT', metrics: 'ALIGN_BOT_METRICS_PORT' } as Record<string, string>;
       for (const [name, port] of Object.entries(w.ports))

@@ -3,7 +3,7 @@
  * after a typo, and ending a usage error with exit code 2 — commander's own exit 1 would read as "a check failed".
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { type Config, ConfigError } from '../config.js';
+import { asConfigError, type Config } from '../config.js';
 
 export interface Io {
   out(text: string): void;
@@ -53,8 +53,9 @@ export function action<A extends any[]>(ctx: CliContext, run: (...args: A) => Pr
     try {
       ctx.outcome = await run(...args);
     } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      ctx.io.err(error.message);
+      const problem = asConfigError(error);
+      if (!problem) throw error;
+      ctx.io.err(problem.message);
       ctx.outcome = EXIT.usage;
     }
   };

@@ -3,7 +3,7 @@
  * `align-bot help <command>`) that lists every flag it takes.
  */
 import type { Command } from 'commander';
-import { ConfigError } from '../config.js';
+import { asConfigError } from '../config.js';
 import { createLogger } from '../logger.js';
 import { action, type CliContext, EXIT, newCommand } from './command.js';
 import { explainCli } from './explain.js';
@@ -56,8 +56,9 @@ function serverCli(mode: Mode, description: string, ctx: CliContext): Command {
           await runServer(mode, config, createLogger(config.logLevel));
           return 'running';
         } catch (error) {
-          if (error instanceof RedisUnavailable || error instanceof ConfigError) {
-            ctx.io.err(error.message);
+          const problem = error instanceof RedisUnavailable ? error : asConfigError(error);
+          if (problem) {
+            ctx.io.err(problem.message);
             return EXIT.usage;
           }
           ctx.io.err(`align-bot ${mode}: ${(error as Error).message}`);

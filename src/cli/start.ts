@@ -4,7 +4,7 @@
  * Shuts down gracefully on SIGTERM and SIGINT; an unhandled rejection is logged, never fatal (process-guards.ts).
  */
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
+import { type Config, ConfigError, DEFAULT_METRICS_PORT } from '../config.js';
 import { installProcessGuards } from '../process-guards.js';
 import { type Sandbox, startSandbox } from '../sandbox/sandbox.js';
 import { connectInfra, type Stoppable, startInternal, startWeb, startWorkers } from '../services.js';
@@ -17,6 +17,25 @@ export type Mode = 'start' | 'web' | 'worker' | 'sandbox';
 export async function runServer(mode: Mode, base: Config, logger: Logger): Promise<Stoppable> {
   installProcessGuards(logger);
   const stack: Stoppable[] = [];
+  const server = {
+    async close() {
+      for (const item of stack.reverse()) await item.close().catch(() => undefined);
+    },
+  };
+  let config = base;
+  try {
+    config = await startParts(mode, base, logger, stack);
+  } catch (error) {
+    // Whatever started is stopped again, so that the process ends with the error instead of hanging on.
+    await Promise.race([server.close(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    throw listenProblem(error, config) ?? error;
+  }
+  onSignals(server, logger);
+  return server;
+}
+
+/** Starts the parts of `mode`, pushing each onto `stack` as it starts; returns the config they run with. */
+async function startParts(mode: Mode, base: Config, logger: Logger, stack: Stoppable[]): Promise<Config> {
   const redis = await ensureRedis(base, mode);
   let config: Config = redis ? { ...base, redisUrl: redis.url } : base;
   if (redis) stack.push({ close: () => redis.stop() });
@@ -29,9 +48,9 @@ export async function runServer(mode: Mode, base: Config, logger: Logger): Promi
     if (!process.env.LOG_LEVEL) logger.level = 'warn';
     stack.push({ close: () => sandbox!.stop() });
   } else if (mode === 'web' && noChat) {
-    throw new Error(
-      '`web` needs a chat platform: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (Slack) or MicrosoftAppId and its credential (Teams); `start` without them runs the sandbox.',
-    );
+    throw new ConfigError([
+      'SLACK_BOT_TOKEN: `web` needs a chat platform — set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode) for Slack, or MicrosoftAppId and its credential for Teams; `start` without them runs the sandbox',
+    ]);
   }
   const internal =
     mode === 'worker'
@@ -40,29 +59,43 @@ export async function runServer(mode: Mode, base: Config, logger: Logger): Promi
   if (internal) stack.push(internal);
   if (mode !== 'web') {
     const infra = await connectInfra(config, logger, 'worker');
-    stack.push(infra, await startWorkers(infra));
+    stack.push(infra);
+    stack.push(await startWorkers(infra));
   }
   if (mode !== 'worker') {
     const infra = await connectInfra(config, logger, 'web');
+    stack.push(infra);
     // Without credentials the chat endpoints accept anyone: the sandbox listens on loopback only.
     const web = await startWeb(infra, config.port, {
       ...(internal ? { internal } : {}),
       ...(sandbox ? { host: '127.0.0.1', mount: (routes) => mountConsole(routes, sandbox!, logger) } : {}),
     });
-    stack.push(infra, web);
+    stack.push(web);
     if (sandbox) {
       sandbox.slack.botUrl = `http://127.0.0.1:${web.port}/slack/events`;
       sandbox.teams.connect(`http://127.0.0.1:${web.port}/api/messages`);
       printSandboxHelp(web.port);
     }
   }
-  const server = {
-    async close() {
-      for (const item of stack.reverse()) await item.close().catch(() => undefined);
-    },
-  };
-  onSignals(server, logger);
-  return server;
+  return config;
+}
+
+/** A listener that could not open its port or address: the variable that chose it, and the fix. */
+function listenProblem(error: unknown, config: Config): ConfigError | undefined {
+  const { code, port, address } = error as { code?: string; port?: number; address?: string };
+  if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') return undefined;
+  if (code === 'EADDRNOTAVAIL')
+    return new ConfigError([
+      `ALIGN_BOT_METRICS_HOST: ${address} is not an address of this host — use 127.0.0.1 (the default), 0.0.0.0, or one of this host's own addresses`,
+    ]);
+  const variable = port === config.port ? 'PORT' : 'ALIGN_BOT_METRICS_PORT';
+  const same = config.port !== 0 && config.port === (config.metricsPort ?? DEFAULT_METRICS_PORT);
+  const fix = same
+    ? 'PORT and ALIGN_BOT_METRICS_PORT must differ: the public and the internal listener each need their own port'
+    : code === 'EACCES'
+      ? 'this process may not open it: use a port above 1023 (the image runs as user 1000)'
+      : 'something else already listens there: stop it, or choose another port';
+  return new ConfigError([`${variable}: cannot listen on port ${port} (${code}) — ${fix}`]);
 }
 
 async function ensureRedis(config: Config, mode: Mode): Promise<RedisHandle | undefined> {

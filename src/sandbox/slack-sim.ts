@@ -9,55 +9,31 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
 import { checkBlockKit } from './block-kit-limits.js';
 import { json, LoopbackServer, readBody } from './loopback-server.js';
+import type {
+  ClickInput,
+  CommandInput,
+  Fault,
+  SimCall,
+  SimChange,
+  SimEphemeral,
+  SimMessage,
+} from './slack-sim-types.js';
 
-export interface SimMessage {
-  ts: string;
-  channel: string;
-  text: string;
-  blocks: unknown[];
-  threadTs?: string;
-  edits: number;
-  user: string;
-}
-
-export interface SimEphemeral {
-  channel: string;
-  user: string;
-  text: string;
-  blocks: unknown[];
-  at: number;
-}
-
-export interface SimCall {
-  method: string;
-  at: number;
-  args: Record<string, unknown>;
-  status: number;
-  error?: string;
-}
-
-export interface Fault {
-  method: string;
-  /** Which call of that method fails: 1 = the next one. */
-  nth: number;
-  status: number;
-  retryAfterS?: number;
-  error?: string;
-}
-
-/** What changed in the simulator's store; emitted as 'change' on `SlackSim.events`. */
-export interface SimChange {
-  kind: 'post' | 'update' | 'ephemeral' | 'response';
-  channel?: string;
-  ts?: string;
-  threadTs?: string;
-  /** The response_url id, for 'response'. */
-  id?: string;
-}
+export type {
+  ClickInput,
+  CommandInput,
+  Fault,
+  SimCall,
+  SimChange,
+  SimEphemeral,
+  SimMessage,
+} from './slack-sim-types.js';
 
 export interface SlackSimOptions {
   signingSecret?: string;
   botToken?: string;
+  /** The app-level token (xapp-…) that may call apps.connections.open (Socket Mode). */
+  appToken?: string;
   teamId?: string;
   /** Posts allowed per channel in a one-second window before 429 (Slack: about one per second, short bursts). */
   burstPerChannel?: number;
@@ -66,6 +42,7 @@ export interface SlackSimOptions {
 export class SlackSim extends LoopbackServer {
   readonly signingSecret: string;
   readonly botToken: string;
+  readonly appToken: string;
   readonly teamId: string;
   readonly botUserId = 'UALIGNBOT';
   readonly botId = 'BALIGNBOT';
@@ -79,6 +56,8 @@ export class SlackSim extends LoopbackServer {
   botUrl?: string;
   /** 'change' (SimChange) after every stored post, edit, ephemeral and response_url answer. */
   readonly events = new EventEmitter();
+  /** Socket Mode: the WebSocket URL apps.connections.open hands out (a Socket Mode server of the test's). */
+  socketModeUrl?: string;
   private readonly faults: Fault[] = [];
   private readonly callCounts = new Map<string, number>();
   private readonly recentPosts = new Map<string, number[]>();
@@ -89,6 +68,7 @@ export class SlackSim extends LoopbackServer {
     super();
     this.signingSecret = options.signingSecret ?? randomBytes(16).toString('hex');
     this.botToken = options.botToken ?? `xoxb-sim-${randomBytes(8).toString('hex')}`;
+    this.appToken = options.appToken ?? `xapp-sim-${randomBytes(8).toString('hex')}`;
     this.teamId = options.teamId ?? 'T0SANDBOX';
     this.burst = options.burstPerChannel ?? 4;
   }
@@ -161,6 +141,7 @@ export class SlackSim extends LoopbackServer {
       }
       return json(res, fault.status, { ok: false, error: fault.error ?? 'internal_error' });
     }
+    if (method === 'apps.connections.open') return json(res, 200, this.openConnection(req, args, record));
     if (req.headers.authorization !== `Bearer ${this.botToken}` && args.token !== this.botToken) {
       record(200, 'invalid_auth');
       return json(res, 200, { ok: false, error: 'invalid_auth' });
@@ -174,6 +155,25 @@ export class SlackSim extends LoopbackServer {
     }
     record(200, result.ok ? undefined : String(result.error));
     json(res, 200, result);
+  }
+
+  /** Socket Mode's handshake: only the app-level token may ask, as in Slack (a bot token gets not_allowed_token_type). */
+  private openConnection(
+    req: IncomingMessage,
+    args: Record<string, unknown>,
+    record: (status: number, error?: string) => void,
+  ): Record<string, unknown> {
+    const token = req.headers.authorization?.replace(/^Bearer /, '') ?? String(args.token ?? '');
+    const error =
+      token === this.botToken
+        ? 'not_allowed_token_type'
+        : token !== this.appToken
+          ? 'invalid_auth'
+          : !this.socketModeUrl
+            ? 'socket_mode_not_enabled'
+            : undefined;
+    record(200, error);
+    return error ? { ok: false, error } : { ok: true, url: this.socketModeUrl };
   }
 
   private method(
@@ -336,15 +336,13 @@ export class SlackSim extends LoopbackServer {
   }
 
   /** Sends a slash command the way Slack does: form-encoded, exact content type, signed. */
-  async sendCommand(input: {
-    text: string;
-    userId?: string;
-    userName?: string;
-    channelId?: string;
-    command?: string;
-    timestamp?: number;
-  }) {
-    const body = new URLSearchParams({
+  async sendCommand(input: CommandInput & { timestamp?: number }) {
+    return this.deliver(new URLSearchParams(this.commandPayload(input)).toString(), input.timestamp);
+  }
+
+  /** A slash command's fields, as Slack sends them (form fields over HTTP, a JSON payload in Socket Mode). */
+  commandPayload(input: CommandInput): Record<string, string> {
+    return {
       token: 'legacy-verification-token',
       team_id: this.teamId,
       team_domain: 'sandbox',
@@ -358,19 +356,18 @@ export class SlackSim extends LoopbackServer {
       is_enterprise_install: 'false',
       response_url: `${this.url}/response/${randomBytes(6).toString('hex')}`,
       trigger_id: `${Date.now()}.${randomBytes(4).toString('hex')}`,
-    }).toString();
-    return this.deliver(body, input.timestamp);
+    };
   }
 
   /** Sends a block_actions payload for a button in a stored message; `responseId` keys what the bot answers. */
-  async clickButton(input: {
-    channel: string;
-    ts: string;
-    actionId: string;
-    value: string;
-    userId: string;
-    userName?: string;
-  }) {
+  async clickButton(input: ClickInput) {
+    const { payload, responseId } = this.actionPayload(input);
+    const answer = await this.deliver(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+    return { ...answer, responseId };
+  }
+
+  /** A block_actions payload for a button in a stored message, and the id of its response_url. */
+  actionPayload(input: ClickInput): { payload: Record<string, unknown>; responseId: string } {
     const message = this.messages.find((m) => m.channel === input.channel && m.ts === input.ts);
     const responseId = randomBytes(6).toString('hex');
     const payload = {
@@ -409,8 +406,7 @@ export class SlackSim extends LoopbackServer {
       ],
       state: { values: {} },
     };
-    const answer = await this.deliver(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
-    return { ...answer, responseId };
+    return { payload, responseId };
   }
 
   /** What the bot sent to a response_url (ephemeral answers to a click), waiting briefly for it. */

@@ -46,4 +46,8 @@ export class RedisKeys {
   reportProgress(runId: string): string {
     return `${this.prefix}:report:progress:${runId}`;
   }
+  /** Live worker processes: their heartbeats, by when each runs out (store/heartbeats.ts). */
+  workerHeartbeats(): string {
+    return `${this.prefix}:workers:heartbeats`;
+  }
 }

@@ -1,7 +1,8 @@
 /**
- * The internal listener: what only operators may reach (`/metrics`, later the queue dashboard), bound to 127.0.0.1
- * unless ALIGN_BOT_METRICS_HOST says otherwise, never on the public port. One per process: `start` serves web and
- * worker metrics from one listener, a separate `worker` serves its own. Routes are added to `routes`, at any time.
+ * The internal listener: what only operators may reach (`/metrics`, the queue dashboard `/admin/queues` of a web
+ * process) and `/healthz` (the process answers: what a worker's liveness probe asks), bound to 127.0.0.1 unless
+ * ALIGN_BOT_METRICS_HOST says otherwise, never on the public port. One per process: `start` serves web and worker
+ * metrics from one listener, a separate `worker` serves its own. Routes are added to `routes`, at any time.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +27,9 @@ export async function startInternalServer(options: {
 }): Promise<InternalServer> {
   const host = options.host ?? DEFAULT_INTERNAL_HOST;
   const { app, routes } = createApp(options.logger);
+  routes.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
   const server: Server = createServer(app);
   const port = await listen(server, options.port, host);
   const bound = (server.address() as AddressInfo).address;

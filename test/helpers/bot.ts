@@ -126,8 +126,16 @@ export async function startBot(options: {
   logSink?: string[];
   /** Slack user groups the simulator knows (group id → members), set before the bot loads them. */
   slackGroups?: Record<string, string[]>;
+  /** Slack in Socket Mode: the WebSocket URL the simulator's apps.connections.open hands out (no signing secret). */
+  socketModeUrl?: string;
 }): Promise<BotHarness> {
   const slack = await new SlackSim().start();
+  const socketMode: Record<string, string> = {};
+  if (options.socketModeUrl) {
+    slack.socketModeUrl = options.socketModeUrl;
+    socketMode.SLACK_APP_TOKEN = registerSecret(slack.appToken, 'Slack app-level token');
+    socketMode.SLACK_SIGNING_SECRET = '';
+  }
   for (const [group, users] of Object.entries(options.slackGroups ?? {})) slack.usergroups.set(group, users);
   const jira = await new JiraSim().start();
   const align = await new AlignSim().start();
@@ -141,6 +149,7 @@ export async function startBot(options: {
     options.env?.ALIGN_BOT_ALLOWED_HOSTS,
   ];
   const allEnv = botEnv(options.prefix, slack, jira, connectorsFile, {
+    ...socketMode,
     ...options.env,
     ALIGN_BOT_ALLOWED_HOSTS: allowed.filter(Boolean).join(','),
   });

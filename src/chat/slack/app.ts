@@ -1,9 +1,11 @@
 /**
- * The Slack receiver: Bolt verifies signatures and parses payloads; every listener only translates and hands over
- * to the platform-neutral services. Bolt's request listener is mounted on our own HTTP server (web/server.ts).
+ * The Slack receiver: Bolt verifies and parses what Slack sends; every listener only translates and hands over to
+ * the platform-neutral services. Over HTTP, Bolt's request listener is mounted on our own HTTP server
+ * (web/server.ts); in Socket Mode (socket-mode.ts) the same listeners get the envelopes of the bot's own
+ * WebSocket connection to Slack, and there is no HTTP route at all.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, AuthorizationError, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { App, AuthorizationError, HTTPReceiver, LogLevel, type Receiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { ActionService } from '../../app/action-service.js';
 import type { CommandService } from '../../app/command-service.js';
@@ -12,12 +14,17 @@ import { boltLogger } from '../../logger.js';
 import { SlackGroups } from './groups.js';
 import { renderSlack } from './render.js';
 import { guardSlackRequests } from './request-guard.js';
+import { connectSocketMode, createSocketModeReceiver } from './socket-mode.js';
 import { unwrapSlackLinks } from './text.js';
+import { refusedToken } from './token-errors.js';
 
 export interface SlackAppOptions {
-  signingSecret: string;
   botToken: string;
   apiUrl: string;
+  /** HTTP: verifies the requests to /slack/events. */
+  signingSecret?: string;
+  /** Socket Mode: when set, the app connects to Slack instead of being called. */
+  appToken?: string;
   commands: CommandService;
   actions?: ActionService;
   /** Role ids from config; user-group ids among them are resolved through Slack. */
@@ -27,20 +34,20 @@ export interface SlackAppOptions {
 
 export interface SlackReceiver {
   app: InstanceType<typeof App>;
-  requestListener: (req: IncomingMessage, res: ServerResponse) => void;
-  stop(): void;
+  /** HTTP mode: what answers /slack/events. Socket Mode: none. */
+  requestListener?: (req: IncomingMessage, res: ServerResponse) => void;
+  stop(): Promise<void>;
 }
+
+/** How long a stop waits for the Socket Mode connection to close. */
+const DISCONNECT_TIMEOUT_MS = 2000;
+/** How long the start waits for Slack to confirm the bot token: Bolt's client would retry for many minutes. */
+const INIT_TIMEOUT_MS = 30_000;
 
 export async function createSlackApp(options: SlackAppOptions): Promise<SlackReceiver> {
   // The receiver logs refused requests itself; without our logger it prints to the console at any LOG_LEVEL.
   const logger = boltLogger(options.logger.child({ component: 'bolt' })) as never;
-  const receiver = new HTTPReceiver({
-    signingSecret: options.signingSecret,
-    endpoints: '/slack/events',
-    processBeforeResponse: false,
-    logger,
-    processEventErrorHandler: async ({ error, response }) => answerFailure(error, response, options.logger),
-  });
+  const { receiver, requestListener, start, stop } = slackReceiver(options, logger);
   const app = new App({
     token: options.botToken,
     receiver,
@@ -51,6 +58,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRec
     // No conversation context: nothing reads it, and it would cost every request a store lookup.
     convoStore: false,
   });
+  await verifyBotToken(app, options.apiUrl);
   const groups = SlackGroups.fromRoles(app.client, options.roles ?? {}, options.logger);
   await groups.start();
   app.command(/.*/, async ({ command, ack }) => {
@@ -99,12 +107,81 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackRec
       'slack listener error',
     );
   });
-  await app.init();
-  const requestListener = guardSlackRequests(receiver.requestListener, {
-    signingSecret: options.signingSecret,
-    logger: options.logger,
+  await start(app);
+  return {
+    app,
+    ...(requestListener ? { requestListener } : {}),
+    stop: async () => {
+      groups.stop();
+      await stop();
+    },
+  };
+}
+
+/** Bolt's init (auth.test with the bot token), bounded; a refused token names SLACK_BOT_TOKEN (exit 2). */
+async function verifyBotToken(app: InstanceType<typeof App>, apiUrl: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `Slack did not answer at ${apiUrl} within ${INIT_TIMEOUT_MS / 1000} s — check that this host reaches slack.com (egress rules, proxy)`,
+          ),
+        ),
+      INIT_TIMEOUT_MS,
+    );
   });
-  return { app, requestListener, stop: () => groups.stop() };
+  try {
+    await Promise.race([app.init(), timeout]);
+  } catch (error) {
+    throw refusedToken(error, 'SLACK_BOT_TOKEN') ?? error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface ReceiverParts {
+  receiver: Receiver;
+  requestListener?: (req: IncomingMessage, res: ServerResponse) => void;
+  start(app: InstanceType<typeof App>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Socket Mode when an app token is given, else HTTP behind the body guard. */
+function slackReceiver(options: SlackAppOptions, logger: never): ReceiverParts {
+  if (options.appToken) {
+    const receiver = createSocketModeReceiver({
+      appToken: options.appToken,
+      apiUrl: options.apiUrl,
+      boltLogger: logger,
+      logger: options.logger,
+    });
+    return {
+      receiver,
+      start: (app) => connectSocketMode(() => app.start(), receiver.client, options.logger),
+      stop: () =>
+        Promise.race([
+          receiver.client.disconnect(),
+          new Promise<void>((resolve) => setTimeout(resolve, DISCONNECT_TIMEOUT_MS).unref()),
+        ]),
+    };
+  }
+  const signingSecret = options.signingSecret;
+  if (!signingSecret) throw new Error('Slack over HTTP needs a signing secret');
+  const receiver = new HTTPReceiver({
+    signingSecret,
+    endpoints: '/slack/events',
+    processBeforeResponse: false,
+    logger,
+    processEventErrorHandler: async ({ error, response }) => answerFailure(error, response, options.logger),
+  });
+  return {
+    receiver,
+    requestListener: guardSlackRequests(receiver.requestListener, { signingSecret, logger: options.logger }),
+    start: async () => undefined,
+    stop: async () => undefined,
+  };
 }
 
 /**

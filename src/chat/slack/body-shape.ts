@@ -19,11 +19,11 @@ type Json = Record<string, unknown>;
 
 const bad = (reason: string): BodyProblem => ({ status: 400, reason });
 
-function isObject(value: unknown): value is Json {
+export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -56,7 +56,7 @@ function formProblem(text: string): BodyProblem | undefined {
 }
 
 /** Block actions, options, shortcuts, view submissions: Bolt reads `user.id` and `channel.id` of every one. */
-function interactionProblem(payload: unknown): BodyProblem | undefined {
+export function interactionProblem(payload: unknown): BodyProblem | undefined {
   if (!isObject(payload)) return bad('payload is not a JSON object');
   if (typeof payload.type !== 'string') return bad('payload has no type');
   if (!isObject(payload.user) || typeof payload.user.id !== 'string') return bad('payload has no user');
@@ -74,7 +74,7 @@ function interactionProblem(payload: unknown): BodyProblem | undefined {
 }
 
 /** Events API bodies (JSON): the app subscribes to none, but Bolt still reads these fields of any that arrives. */
-function eventProblem(body: unknown): BodyProblem | undefined {
+export function eventProblem(body: unknown): BodyProblem | undefined {
   if (!isObject(body)) return bad('body is not a JSON object');
   if (typeof body.type !== 'string') return bad('body has no type');
   if (!('event' in body)) return undefined;

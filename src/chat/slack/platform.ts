@@ -1,5 +1,8 @@
-/** Slack as a chat platform: Bolt on /slack/events, the Web API client for workers, "/align" for its users. */
-import type { ChatPlatform } from '../platform.js';
+/**
+ * Slack as a chat platform: Bolt on /slack/events (or, in Socket Mode, on the bot's own connection to Slack and no
+ * HTTP route), the Web API client for workers, "/align" for its users.
+ */
+import type { ChatPlatform, Ingress } from '../platform.js';
 import { createSlackApp } from './app.js';
 import { SlackChat } from './client.js';
 import { SLACK_EVENTS_PATH, slackEndpoint } from './ingress.js';
@@ -16,9 +19,12 @@ export const slackPlatform: ChatPlatform<SlackSettings> = {
       roles: { ...deps.roles },
       logger: deps.logger,
     });
+    const listener = slack.requestListener;
+    const routes: Ingress['routes'] = {};
+    if (listener) routes[SLACK_EVENTS_PATH] = slackEndpoint(listener, deps.logger);
     return {
-      routes: { [SLACK_EVENTS_PATH]: slackEndpoint(slack.requestListener, deps.logger) },
-      close: async () => slack.stop(),
+      routes,
+      close: () => slack.stop(),
     };
   },
   chat: (settings) => new SlackChat({ token: settings.botToken, apiUrl: settings.apiUrl }),

@@ -43,8 +43,24 @@ describe('the internal listener', () => {
 
   it('is not the public port, and answers other paths with 404', async () => {
     expect(bot.metricsPort).not.toBe(bot.port);
-    expect((await get(bot.metricsPort, '/healthz')).status).toBe(404);
     expect((await get(bot.metricsPort, '/slack/events')).status).toBe(404);
+    expect((await get(bot.metricsPort, '/readyz')).status).toBe(404);
+  });
+
+  it('answers /healthz (what a worker’s probes ask), as the public port does', async () => {
+    expect(await get(bot.metricsPort, '/healthz')).toEqual({ status: 200, text: 'ok' });
+    expect(await get(bot.port, '/healthz')).toEqual({ status: 200, text: 'ok' });
+  });
+
+  it('without ALIGN_BOT_ADMIN_USER and ALIGN_BOT_ADMIN_PASSWORD: no queue dashboard, and a note saying so', async () => {
+    for (const path of ['/admin/queues', '/admin/queues/api/queues']) {
+      const res = await get(bot.metricsPort, path);
+      expect(res.status).toBe(404);
+      expect(res.text).toMatch(
+        /queue dashboard is off: set ALIGN_BOT_ADMIN_USER and ALIGN_BOT_ADMIN_PASSWORD/,
+      );
+    }
+    expect((await get(bot.port, '/admin/queues')).status).toBe(404);
   });
 
   it('binds 127.0.0.1 by default, and the address ALIGN_BOT_METRICS_HOST names', async () => {
