@@ -38,9 +38,7 @@ export function mountQueueDashboard(
   board.setBasePath(DASHBOARD_PATH);
   createBullBoard({
     queues: options.queues.map((queue) => new MaskedQueueAdapter(queue)),
-    // @bull-board/express 9.10.1 declares its types against its own copy of @bull-board/api 9.10.1; at run time it
-    // uses nothing of that copy.
-    serverAdapter: board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
+    serverAdapter: board,
     options: { uiConfig: { boardTitle: 'Align Bot queues', hideDocsLink: true } },
   });
   routes.use(DASHBOARD_PATH, basicAuth(options.admin, options.logger), readOnly(), board.getRouter());
