@@ -11,7 +11,7 @@ import { AlignSim } from './align-sim.js';
 import { JiraSim } from './jira-sim.js';
 import type { JiraSite } from './jira-site.js';
 import { SlackSim } from './slack-sim.js';
-import { startTeamsSandbox, type TeamsSandbox } from './teams-sandbox.js';
+import { PLAYGROUND_USERS, sandboxTeamsAuth, startTeamsSandbox, type TeamsSandbox } from './teams-sandbox.js';
 import { TEAMS_SIM_USERS } from './teams-sim-state.js';
 
 export interface Sandbox {
@@ -40,7 +40,10 @@ const DEMO: DemoSite[] = [
 
 export async function startSandbox(base: Config, dataDir = resolve('.data/sandbox')): Promise<Sandbox> {
   const slack = await new SlackSim().start();
-  const teams = await startTeamsSandbox();
+  const teams = await startTeamsSandbox({ auth: sandboxTeamsAuth(process.env) });
+  // Without auth the Agents Playground's mock users drive Teams; their ids prove nothing, so only here.
+  const playground = teams.sim.auth ? [] : [PLAYGROUND_USERS.admin];
+  const playgroundApprover = teams.sim.auth ? [] : [PLAYGROUND_USERS.approver];
   const jira = await new JiraSim().start();
   const align = await new AlignSim().start();
   const env: Record<string, string> = {};
@@ -101,8 +104,13 @@ export async function startSandbox(base: Config, dataDir = resolve('.data/sandbo
     masterKeys: base.masterKeys.length > 0 ? base.masterKeys : [{ id: 'sandbox', key: randomBytes(32) }],
     roles: {
       operators: [...base.roles.operators, SANDBOX_USERS.operator, TEAMS_SIM_USERS.operator.aadObjectId],
-      admins: [...base.roles.admins, SANDBOX_USERS.admin, TEAMS_SIM_USERS.admin.aadObjectId],
-      approvers: [...base.roles.approvers, SANDBOX_USERS.approver, TEAMS_SIM_USERS.approver.aadObjectId],
+      admins: [...base.roles.admins, SANDBOX_USERS.admin, TEAMS_SIM_USERS.admin.aadObjectId, ...playground],
+      approvers: [
+        ...base.roles.approvers,
+        SANDBOX_USERS.approver,
+        TEAMS_SIM_USERS.approver.aadObjectId,
+        ...playgroundApprover,
+      ],
     },
   };
   return {

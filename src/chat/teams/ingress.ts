@@ -22,6 +22,7 @@ import {
 import { type CredentialsFactory, createTeamsAdapter, type TeamsAdapter } from './adapter.js';
 import { type ConversationType, isLoopbackUrl } from './address.js';
 import { backoffDelay, translateTeamsError } from './errors.js';
+import type { GoneConversations } from './gone.js';
 import {
   type CardRenderer,
   errorResponse,
@@ -91,6 +92,8 @@ export interface TeamsIngressOptions {
   adapter?: TeamsAdapter;
   credentials?: CredentialsFactory;
   references?: TeamsReferenceStore;
+  /** Conversations marked gone: an activity from one clears its mark. */
+  gone?: GoneConversations;
   logger?: Logger;
   /** Default /api/messages. */
   path?: string;
@@ -148,9 +151,7 @@ export function createTeamsIngress(
       await turn.refuse(refusal);
       return void res.status(403).json({ error: REFUSAL_TEXT[refusal.reason] });
     }
-    await options.references
-      ?.remember(referenceOfActivity(activity), userOf(activity).aadObjectId)
-      .catch((error: Error) => options.logger?.warn({ err: error.message }, 'teams: reference not stored'));
+    await remember(activity, options);
     try {
       const invoke = await adapter.runTurn(auth, activity, (ctx) => turn.run(ctx));
       if (invoke) res.status(invoke.status).json(invoke.body ?? {});
@@ -163,6 +164,22 @@ export function createTeamsIngress(
   app.all(path, (_req, res) => void res.status(405).json({ error: 'use POST' }));
   app.use(path, bodyErrors);
   return { listener: app, adapter };
+}
+
+/**
+ * What every accepted activity teaches: where its conversation is now, the sender's MRI (approval cards refresh
+ * for approvers by it), and that the conversation takes messages (again).
+ */
+async function remember(activity: Activity, options: TeamsIngressOptions): Promise<void> {
+  const user = userOf(activity);
+  const tenantId = tenantOf(activity);
+  await Promise.all([
+    options.references?.remember(referenceOfActivity(activity), user.aadObjectId),
+    user.aadObjectId && tenantId
+      ? options.references?.rememberUser(tenantId, user.aadObjectId, user.id)
+      : undefined,
+    options.gone?.clear(activity.conversation.id),
+  ]).catch((error: Error) => options.logger?.warn({ err: error.message }, 'teams: reference not stored'));
 }
 
 /** The handlers' side of a turn. */
@@ -210,6 +227,7 @@ class Turn {
       return void (await reply.failed?.(translated));
     }
     if (sent?.id) await reply.delivered?.({ channel: activity.conversation.id, id: sent.id });
+    else await reply.failed?.(new Error('the connector answered without an activity id'));
   }
 
   private async invoke(ctx: TurnContext): Promise<void> {

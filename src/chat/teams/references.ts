@@ -28,7 +28,15 @@ export interface TeamsReferenceStore {
   conversation(conversationId: string): Promise<TeamsReference | undefined>;
   /** The 1:1 chat of a user with the bot, if the user ever wrote to it. */
   personalChat(tenantId: string, aadObjectId: string): Promise<TeamsReference | undefined>;
+  /** Records a user's bot-specific id (`29:…`, their "MRI"), seen on every activity they send. */
+  rememberUser(tenantId: string, aadObjectId: string, mri: string): Promise<void>;
+  /** The MRIs of those users (by Entra object id) the bot has seen, in the order given; unknown ones left out. */
+  mris(tenantId: string, aadObjectIds: string[]): Promise<string[]>;
 }
+
+/** Approval cards list at most this many users to refresh; lookups stop there. */
+export const MAX_MRIS = 60;
+const MRI = /^29:[^\s]{1,256}$/;
 
 export const DEFAULT_REFERENCE_TTL_S = 90 * 86_400;
 const MAX_TTL_S = 400 * 86_400;
@@ -66,6 +74,24 @@ export class RedisTeamsReferences implements TeamsReferenceStore {
     return parseReference(await this.redis.get(this.userKey(tenantId, aadObjectId)));
   }
 
+  async rememberUser(tenantId: string, aadObjectId: string, mri: string): Promise<void> {
+    if (!MRI.test(mri) || !aadObjectId) return;
+    const key = this.mriKey(tenantId);
+    // One field per user of the tenant who ever wrote to or clicked the bot; forgotten with the tenant's silence.
+    await this.redis.multi().hset(key, aadObjectId.toLowerCase(), mri).expire(key, this.ttlS).exec();
+  }
+
+  async mris(tenantId: string, aadObjectIds: string[]): Promise<string[]> {
+    const ids = [...new Set(aadObjectIds.map((id) => id.toLowerCase()))].slice(0, 4 * MAX_MRIS);
+    if (ids.length === 0) return [];
+    const found = await this.redis.hmget(this.mriKey(tenantId), ...ids);
+    return found.filter((m): m is string => typeof m === 'string' && MRI.test(m)).slice(0, MAX_MRIS);
+  }
+
+  private mriKey(tenantId: string): string {
+    return `${this.prefix}:teams:mri:${digest(tenantId.toLowerCase())}`;
+  }
+
   private conversationKey(conversationId: string): string {
     return `${this.prefix}:teams:ref:${digest(baseConversationId(conversationId))}`;
   }
@@ -79,6 +105,7 @@ export class RedisTeamsReferences implements TeamsReferenceStore {
 export class MemoryTeamsReferences implements TeamsReferenceStore {
   readonly conversations = new Map<string, TeamsReference>();
   readonly users = new Map<string, TeamsReference>();
+  readonly userMris = new Map<string, string>();
 
   async remember(reference: TeamsReference, aadObjectId?: string): Promise<void> {
     const stored = { ...reference, conversationId: baseConversationId(reference.conversationId) };
@@ -94,6 +121,19 @@ export class MemoryTeamsReferences implements TeamsReferenceStore {
 
   async personalChat(tenantId: string, aadObjectId: string): Promise<TeamsReference | undefined> {
     return this.users.get(`${tenantId.toLowerCase()}/${aadObjectId.toLowerCase()}`);
+  }
+
+  async rememberUser(tenantId: string, aadObjectId: string, mri: string): Promise<void> {
+    if (MRI.test(mri) && aadObjectId)
+      this.userMris.set(`${tenantId.toLowerCase()}/${aadObjectId.toLowerCase()}`, mri);
+  }
+
+  async mris(tenantId: string, aadObjectIds: string[]): Promise<string[]> {
+    const ids = [...new Set(aadObjectIds.map((id) => id.toLowerCase()))];
+    return ids
+      .map((id) => this.userMris.get(`${tenantId.toLowerCase()}/${id}`))
+      .filter((m): m is string => m !== undefined)
+      .slice(0, MAX_MRIS);
   }
 }
 

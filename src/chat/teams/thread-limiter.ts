@@ -20,6 +20,9 @@ export const TEAMS_THREAD_LIMITS: RateWindow[] = [
   { max: 1800, ms: 3_600_000 },
 ];
 
+/** The global limit per app per tenant: 50 requests per second (reference/teams.md §6; older docs said 30). */
+export const TEAMS_TENANT_LIMITS: RateWindow[] = [{ max: 50, ms: 1000 }];
+
 export function withMargin(windows: RateWindow[], factor = 1.1): RateWindow[] {
   return windows.map((w) => ({ max: w.max, ms: Math.ceil(w.ms * factor) }));
 }
