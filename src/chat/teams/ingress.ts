@@ -20,7 +20,7 @@ import {
   userOf,
 } from './activity.js';
 import { type CredentialsFactory, createTeamsAdapter, type TeamsAdapter } from './adapter.js';
-import { type ConversationType, isLoopbackUrl } from './address.js';
+import { baseConversationId, type ConversationType, isLoopbackUrl } from './address.js';
 import { backoffDelay, translateTeamsError } from './errors.js';
 import type { GoneConversations } from './gone.js';
 import {
@@ -32,6 +32,7 @@ import {
 } from './outgoing.js';
 import type { TeamsReferenceStore } from './references.js';
 import type { TeamsSettings } from './settings.js';
+import type { ThreadLimiter } from './thread-limiter.js';
 
 export type IdentifiedUser = TeamsUser & { aadObjectId: string };
 
@@ -94,6 +95,8 @@ export interface TeamsIngressOptions {
   references?: TeamsReferenceStore;
   /** Conversations marked gone: an activity from one clears its mark. */
   gone?: GoneConversations;
+  /** The threads' send windows shared with the workers (answers to commands count too). */
+  limiter?: ThreadLimiter;
   logger?: Logger;
   /** Default /api/messages. */
   path?: string;
@@ -110,6 +113,9 @@ const REFUSAL_TEXT: Record<RefusalReason, string> = {
   'unsupported-channel': 'unsupported channel',
   'non-local-service-url': 'the sandbox answers loopback service URLs only',
 };
+
+/** Longest wait for a thread slot before answering a command anyway. */
+const ANSWER_MAX_WAIT_MS = 1000;
 
 export const NO_ENTRA_ID_TEXT =
   'Align Bot takes commands only from signed-in members of your organization (no Microsoft Entra account was sent).';
@@ -218,6 +224,7 @@ class Turn {
       activityId: activity.id ?? '',
     });
     if (!reply) return;
+    await this.slot(activity.conversation.id);
     let sent: { id?: string } | undefined;
     try {
       sent = await ctx.sendActivity(outgoing(reply.message, this.options.render));
@@ -228,6 +235,25 @@ class Turn {
     }
     if (sent?.id) await reply.delivered?.({ channel: activity.conversation.id, id: sent.id });
     else await reply.failed?.(new Error('the connector answered without an activity id'));
+  }
+
+  /**
+   * The answer counts against the thread's send windows like the workers' posts (thread-limiter.ts), so their
+   * budget stays true. It waits briefly for a slot, then goes anyway: a person is waiting for it.
+   */
+  private async slot(conversationId: string): Promise<void> {
+    const limiter = this.options.limiter;
+    if (!limiter) return;
+    const thread = baseConversationId(conversationId);
+    const deadline = Date.now() + ANSWER_MAX_WAIT_MS;
+    try {
+      for (let wait = await limiter.take(thread); wait > 0; wait = await limiter.take(thread)) {
+        if (Date.now() + wait > deadline) return;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    } catch (error) {
+      this.options.logger?.warn({ err: (error as Error).message }, 'teams: no thread slot taken');
+    }
   }
 
   private async invoke(ctx: TurnContext): Promise<void> {

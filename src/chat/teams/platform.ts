@@ -34,6 +34,7 @@ export const teamsPlatform: ChatPlatform<TeamsSettings> = {
       adapter: createTeamsAdapter(settings, adapterOptions(settings)),
       references,
       gone: new RedisGoneConversations(deps.redis, prefix),
+      limiter: new RedisThreadLimiter(deps.redis, prefix),
       logger: deps.logger.child({ component: 'teams' }),
       path: TEAMS_MESSAGES_PATH,
     });
