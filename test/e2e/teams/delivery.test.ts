@@ -110,6 +110,48 @@ describe('pacing per thread', () => {
   });
 });
 
+describe('the root card a command was answered with', () => {
+  it('is reserved before the job exists: the outbox waits for it, then edits it, and never posts a root of its own', async () => {
+    const sent = await mention(sim, 'test acme', TEAMS_USERS.operator);
+    const base = (await bot.web!.runs.get(sent.runId!))!;
+    const run: Run = { ...base, id: `${base.id}r`, steps: [], state: 'running' };
+    await bot.web!.runs.create(run);
+    await bot.web!.deliveries.reserveRoot(run.id, 5000);
+    const writes: string[] = [];
+    const chat = {
+      platform: 'teams',
+      commandPrefix: '@Align Bot',
+      pacing: { postIntervalMs: 0, updateIntervalMs: 0 },
+      post: async () => {
+        writes.push('post');
+        return { channel: 'c', id: `m${writes.length}` };
+      },
+      update: async () => void writes.push('update'),
+      postEphemeral: async () => undefined,
+    };
+    const deps = {
+      runs: bot.web!.runs,
+      deliveries: bot.web!.deliveries,
+      pacer: new Pacer(redis, new RedisKeys(prefix)),
+      chatFor: () => chat,
+      viewOf: () => ({ root: view('running'), replies: [] }),
+      logger: createLogger('silent'),
+    };
+    await expect(syncRun(run.id, deps)).rejects.toBeInstanceOf(PaceWait);
+    expect(writes).toEqual([]);
+    await bot.web!.deliveries.setRoot(run.id, { ref: { channel: 'c', id: 'answer' }, hash: 'queued' });
+    await syncRun(run.id, deps);
+    expect(writes).toEqual(['update']);
+    // A released reservation (the answer could not be sent): the outbox posts the root itself.
+    const other: Run = { ...run, id: `${base.id}s` };
+    await bot.web!.runs.create(other);
+    await bot.web!.deliveries.reserveRoot(other.id, 5000);
+    await bot.web!.deliveries.releaseRoot(other.id);
+    await syncRun(other.id, deps);
+    expect(writes).toEqual(['update', 'post']);
+  });
+});
+
 describe('429 and a removed bot', () => {
   it('a 429 without Retry-After on an edit: retried after a jittered backoff, the root ends final, once', async () => {
     sim.injectFault({ kind: 'throttled-no-retry-after', op: 'update' });
