@@ -98,7 +98,9 @@ describe('pacing per thread', () => {
     const ms = Date.now() - started;
     const all = sim.calls.slice(callsBefore);
     expect(all.filter((c) => c.status === 429)).toEqual([]);
-    const calls = all.filter((c) => /^(reply k|twenty)/.test(String((c.body as { text?: string }).text)));
+    const calls = all.filter((c) =>
+      /^(reply k|twenty)/.test(String((c.body as { summary?: string }).summary)),
+    );
     expect(calls).toHaveLength(21);
     const replies = sim.thread(TEAMS_SIM_CHANNEL, sent.activityId).filter((m) => /^reply k/.test(m.text));
     expect(replies.map((m) => m.text)).toEqual(keys.map((k) => `reply ${k}`));

@@ -66,6 +66,11 @@ describe('@Align Bot test in a channel', () => {
     expect(sim.roots(TEAMS_SIM_CHANNEL)).toHaveLength(roots + 1);
     expect(sim.thread(TEAMS_SIM_CHANNEL, sent.activityId)[0]!.id).toBe(root.id);
     expect(sim.thread(TEAMS_SIM_CHANNEL, sent.activityId).every((m) => m.fromBot)).toBe(true);
+    // The card alone, with a plain summary for notifications: a `text` beside it would be a second body (the
+    // Agents Playground splits such a message in two and answers without an id, so it could not be edited).
+    const answer = sim.calls.find((c) => c.op === 'send' && c.activityId === root.id)!;
+    expect(answer.body).not.toHaveProperty('text');
+    expect(answer.body).toMatchObject({ summary: expect.stringContaining('test globex') });
     // The Adaptive Card is what Teams draws: schema 1.5, no markdown text.
     expect(cardOf(final)).toMatchObject({ type: 'AdaptiveCard', version: '1.5' });
   });
