@@ -24,7 +24,7 @@ import {
   threadedId,
   threadRootOf,
 } from './address.js';
-import { approvalRefresh } from './approvers.js';
+import { cardOptions } from './card-context.js';
 import type { CardOptions } from './cards.js';
 import { backoffDelay, TeamsDeliveryError, translateTeamsError } from './errors.js';
 import { type GoneConversations, goneNotice } from './gone.js';
@@ -291,18 +291,10 @@ export class TeamsChat implements ChatPort {
     }
   }
 
-  /** The message as an activity; an open approval ask's card lists the approvers to refresh it for. */
+  /** The message as an activity: people by name; an open approval ask lists the approvers to refresh it for. */
   private async activityFor(message: MessageView, address: TeamsAddress): Promise<OutgoingMessage> {
-    const refresh =
-      this.options.references && this.options.approvers
-        ? await approvalRefresh(
-            message,
-            address.tenantId,
-            this.options.approvers,
-            this.options.references,
-          ).catch(() => undefined)
-        : undefined;
-    return outgoing(message, (view) => this.options.render(view, refresh ? { refresh } : {}));
+    const options = await cardOptions(message, address.tenantId, this.options);
+    return outgoing(message, (view) => this.options.render(view, options));
   }
 
   /** Where a conversation's messages go (its thread, or the conversation itself); a bad thread is permanent. */

@@ -6,12 +6,11 @@
  * as it stands now, so the clicker keeps the question), a toast when the thread itself will show the result.
  * `align.refresh` (an approval card's refresh) answers with the ask's current card.
  */
-import type { Logger } from 'pino';
 import type { Conversation, Person } from '../../core/run.js';
 import type { MessageView } from '../../core/views/view.js';
 import type { IngressDeps } from '../platform.js';
 import { parseAddress, TEAMS_PLATFORM, toConversation } from './address.js';
-import { approvalRefresh } from './approvers.js';
+import { type CardContext, cardOptions } from './card-context.js';
 import { type CardOptions, REFRESH_VERB, renderCard } from './cards.js';
 import type {
   IdentifiedUser,
@@ -49,6 +48,10 @@ export function teamsHandlers(deps: IngressDeps, options: TeamsHandlerOptions): 
       contact: event.user.aadObjectId,
     });
   const logger = deps.logger.child({ component: 'teams' });
+  const context = (): CardContext => ({
+    ...(options.references ? { references: options.references } : {}),
+    approvers: deps.roles.approvers,
+  });
   return {
     async onMessage(event: TeamsMessageEvent): Promise<TeamsReply> {
       const answer = await deps.commands.answer({
@@ -59,9 +62,11 @@ export function teamsHandlers(deps: IngressDeps, options: TeamsHandlerOptions): 
         answerWithRoot: true,
       });
       const runId = answer.runId;
-      if (!runId) return { message: answer.view };
+      const card = await cardOptions(answer.view, event.tenantId, context(), { refresh: false });
+      if (!runId) return { message: answer.view, card };
       return {
         message: answer.view,
+        card,
         delivered: (ref) =>
           deps.commands.rootDelivered(runId, ref, answer.view).catch((error: Error) => {
             logger.warn({ runId, err: error.message }, 'teams: root card not recorded');
@@ -76,11 +81,13 @@ export function teamsHandlers(deps: IngressDeps, options: TeamsHandlerOptions): 
       const value = typeof event.data.value === 'string' ? event.data.value : '';
       if (!event.verb.startsWith('align.') || !value || value.length > 200)
         return errorInvokeResponse(400, 'unknown-action', 'That button is not one of Align Bot’s.');
-      if (event.verb === REFRESH_VERB) return refreshed(deps, options, value, event, logger);
+      if (event.verb === REFRESH_VERB) return refreshed(deps, context(), value, event.tenantId);
       const answer = await deps.actions.handle({ action: event.verb, value, user: personOf(event.user) });
       if (!answer) return toastInvokeResponse('Recorded. The thread shows the result.');
       const clicked = await deps.actions.askView(value).catch(() => undefined);
-      return privateAnswer(answer, clicked ? { original: clicked.view } : {});
+      const original = clicked ? [clicked.view] : [];
+      const card = await cardOptions(answer, event.tenantId, context(), { refresh: false, also: original });
+      return privateAnswer(answer, { ...card, ...(clicked ? { original: clicked.view } : {}) });
     },
     async onRefused(refusal) {
       await deps.audit.append({
@@ -96,20 +103,15 @@ export function teamsHandlers(deps: IngressDeps, options: TeamsHandlerOptions): 
 /** An approval card's refresh: the ask's current card; still refreshing while the ask is open. */
 async function refreshed(
   deps: IngressDeps,
-  options: TeamsHandlerOptions,
+  context: CardContext,
   value: string,
-  event: TeamsInvokeEvent,
-  logger: Logger,
+  tenantId: string,
 ): Promise<InvokeAnswer> {
   const ask = await deps.actions.askView(value);
   if (!ask) return errorInvokeResponse(400, 'unknown-ask', 'That question no longer exists.');
-  const refresh =
-    ask.open && options.references
-      ? await approvalRefresh(ask.view, event.tenantId, deps.roles.approvers, options.references).catch(
-          (error: Error) => void logger.warn({ err: error.message }, 'teams: approvers not read'),
-        )
-      : undefined;
-  return cardInvokeResponse(renderCard(ask.view, refresh ? { refresh } : {}));
+  return cardInvokeResponse(
+    renderCard(ask.view, await cardOptions(ask.view, tenantId, context, { refresh: ask.open })),
+  );
 }
 
 export const renderTeamsCard = (message: MessageView, options?: CardOptions) => renderCard(message, options);

@@ -21,10 +21,10 @@ import {
 } from './activity.js';
 import { type CredentialsFactory, createTeamsAdapter, type TeamsAdapter } from './adapter.js';
 import { baseConversationId, type ConversationType, isLoopbackUrl } from './address.js';
+import type { CardOptions } from './cards.js';
 import { backoffDelay, translateTeamsError } from './errors.js';
 import type { GoneConversations } from './gone.js';
 import {
-  type CardRenderer,
   errorResponse,
   type InvokeResponseBody,
   messageResponse,
@@ -49,6 +49,8 @@ export interface TeamsMessageEvent {
 
 export interface TeamsReply {
   message: MessageView | string;
+  /** Names and the like for the card's renderer. */
+  card?: CardOptions;
   /** Where the reply landed (e.g. the run's root card), before the HTTP answer goes back to Teams. */
   delivered?(ref: MessageRef): Promise<void> | void;
   /** The reply could not be sent (translated error: ChatRateLimited or ChatDeliveryError). */
@@ -88,7 +90,7 @@ export interface TeamsHandlers {
 }
 
 export interface TeamsIngressOptions {
-  render: CardRenderer;
+  render: (message: MessageView, options?: CardOptions) => object;
   /** Share one adapter with the client; otherwise one is built from the settings (and `credentials`). */
   adapter?: TeamsAdapter;
   credentials?: CredentialsFactory;
@@ -182,7 +184,7 @@ async function remember(activity: Activity, options: TeamsIngressOptions): Promi
   await Promise.all([
     options.references?.remember(referenceOfActivity(activity), user.aadObjectId),
     user.aadObjectId && tenantId
-      ? options.references?.rememberUser(tenantId, user.aadObjectId, user.id)
+      ? options.references?.rememberUser(tenantId, user.aadObjectId, user.id, user.name)
       : undefined,
     options.gone?.clear(activity.conversation.id),
   ]).catch((error: Error) => options.logger?.warn({ err: error.message }, 'teams: reference not stored'));
@@ -227,7 +229,8 @@ class Turn {
     await this.slot(activity.conversation.id);
     let sent: { id?: string } | undefined;
     try {
-      sent = await ctx.sendActivity(outgoing(reply.message, this.options.render));
+      const card = reply.card ?? {};
+      sent = await ctx.sendActivity(outgoing(reply.message, (view) => this.options.render(view, card)));
     } catch (error) {
       const translated = translateTeamsError(error, () => backoffDelay(1));
       this.options.logger?.warn({ reason: translated.message }, 'teams: reply not sent');

@@ -28,10 +28,36 @@ export interface TeamsReferenceStore {
   conversation(conversationId: string): Promise<TeamsReference | undefined>;
   /** The 1:1 chat of a user with the bot, if the user ever wrote to it. */
   personalChat(tenantId: string, aadObjectId: string): Promise<TeamsReference | undefined>;
-  /** Records a user's bot-specific id (`29:…`, their "MRI"), seen on every activity they send. */
-  rememberUser(tenantId: string, aadObjectId: string, mri: string): Promise<void>;
+  /** Records a user's bot-specific id (`29:…`, their "MRI") and display name, seen on every activity they send. */
+  rememberUser(tenantId: string, aadObjectId: string, mri: string, name?: string): Promise<void>;
   /** The MRIs of those users (by Entra object id) the bot has seen, in the order given; unknown ones left out. */
   mris(tenantId: string, aadObjectIds: string[]): Promise<string[]>;
+  /** Display names of those users (by Entra object id), as their last activity gave them. */
+  names(tenantId: string, aadObjectIds: string[]): Promise<Map<string, string>>;
+}
+
+/** What the bot knows of a user of a tenant: their MRI and display name. */
+interface KnownUser {
+  mri: string;
+  name?: string;
+}
+
+const MAX_NAME_CHARS = 100;
+
+function knownUser(mri: string, name: string | undefined): KnownUser | undefined {
+  if (!MRI.test(mri)) return undefined;
+  const clean = name?.replace(/\s+/g, ' ').trim().slice(0, MAX_NAME_CHARS);
+  return { mri, ...(clean ? { name: clean } : {}) };
+}
+
+function parseKnown(raw: string | null | undefined): KnownUser | undefined {
+  if (!raw) return undefined;
+  try {
+    const value = JSON.parse(raw) as KnownUser;
+    return typeof value.mri === 'string' && MRI.test(value.mri) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Approval cards list at most this many users to refresh; lookups stop there. */
@@ -74,18 +100,37 @@ export class RedisTeamsReferences implements TeamsReferenceStore {
     return parseReference(await this.redis.get(this.userKey(tenantId, aadObjectId)));
   }
 
-  async rememberUser(tenantId: string, aadObjectId: string, mri: string): Promise<void> {
-    if (!MRI.test(mri) || !aadObjectId) return;
+  async rememberUser(tenantId: string, aadObjectId: string, mri: string, name?: string): Promise<void> {
+    const user = knownUser(mri, name);
+    if (!user || !aadObjectId) return;
     const key = this.mriKey(tenantId);
     // One field per user of the tenant who ever wrote to or clicked the bot; forgotten with the tenant's silence.
-    await this.redis.multi().hset(key, aadObjectId.toLowerCase(), mri).expire(key, this.ttlS).exec();
+    await this.redis
+      .multi()
+      .hset(key, aadObjectId.toLowerCase(), JSON.stringify(user))
+      .expire(key, this.ttlS)
+      .exec();
   }
 
   async mris(tenantId: string, aadObjectIds: string[]): Promise<string[]> {
-    const ids = [...new Set(aadObjectIds.map((id) => id.toLowerCase()))].slice(0, 4 * MAX_MRIS);
+    const known = await this.known(tenantId, aadObjectIds, 4 * MAX_MRIS);
+    return known.flatMap(([, user]) => (user ? [user.mri] : [])).slice(0, MAX_MRIS);
+  }
+
+  async names(tenantId: string, aadObjectIds: string[]): Promise<Map<string, string>> {
+    const known = await this.known(tenantId, aadObjectIds, 100);
+    return new Map(known.flatMap(([id, user]) => (user?.name ? [[id, user.name] as [string, string]] : [])));
+  }
+
+  private async known(
+    tenantId: string,
+    aadObjectIds: string[],
+    max: number,
+  ): Promise<Array<[string, KnownUser | undefined]>> {
+    const ids = [...new Set(aadObjectIds)].slice(0, max);
     if (ids.length === 0) return [];
-    const found = await this.redis.hmget(this.mriKey(tenantId), ...ids);
-    return found.filter((m): m is string => typeof m === 'string' && MRI.test(m)).slice(0, MAX_MRIS);
+    const found = await this.redis.hmget(this.mriKey(tenantId), ...ids.map((id) => id.toLowerCase()));
+    return ids.map((id, i) => [id, parseKnown(found[i])]);
   }
 
   private mriKey(tenantId: string): string {
@@ -105,7 +150,7 @@ export class RedisTeamsReferences implements TeamsReferenceStore {
 export class MemoryTeamsReferences implements TeamsReferenceStore {
   readonly conversations = new Map<string, TeamsReference>();
   readonly users = new Map<string, TeamsReference>();
-  readonly userMris = new Map<string, string>();
+  readonly known = new Map<string, KnownUser>();
 
   async remember(reference: TeamsReference, aadObjectId?: string): Promise<void> {
     const stored = { ...reference, conversationId: baseConversationId(reference.conversationId) };
@@ -123,17 +168,24 @@ export class MemoryTeamsReferences implements TeamsReferenceStore {
     return this.users.get(`${tenantId.toLowerCase()}/${aadObjectId.toLowerCase()}`);
   }
 
-  async rememberUser(tenantId: string, aadObjectId: string, mri: string): Promise<void> {
-    if (MRI.test(mri) && aadObjectId)
-      this.userMris.set(`${tenantId.toLowerCase()}/${aadObjectId.toLowerCase()}`, mri);
+  async rememberUser(tenantId: string, aadObjectId: string, mri: string, name?: string): Promise<void> {
+    const user = knownUser(mri, name);
+    if (user && aadObjectId) this.known.set(`${tenantId.toLowerCase()}/${aadObjectId.toLowerCase()}`, user);
   }
 
   async mris(tenantId: string, aadObjectIds: string[]): Promise<string[]> {
-    const ids = [...new Set(aadObjectIds.map((id) => id.toLowerCase()))];
-    return ids
-      .map((id) => this.userMris.get(`${tenantId.toLowerCase()}/${id}`))
-      .filter((m): m is string => m !== undefined)
+    return [...new Set(aadObjectIds)]
+      .flatMap((id) => this.known.get(`${tenantId.toLowerCase()}/${id.toLowerCase()}`)?.mri ?? [])
       .slice(0, MAX_MRIS);
+  }
+
+  async names(tenantId: string, aadObjectIds: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const id of aadObjectIds) {
+      const name = this.known.get(`${tenantId.toLowerCase()}/${id.toLowerCase()}`)?.name;
+      if (name) out.set(id, name);
+    }
+    return out;
   }
 }
 

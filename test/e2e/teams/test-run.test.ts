@@ -42,7 +42,10 @@ describe('@Align Bot test in a channel', () => {
     const roots = sim.roots(TEAMS_SIM_CHANNEL).length;
     const sent = await mention(sim, 'test globex', TEAMS_USERS.operator);
     expect(sent.ms).toBeLessThan(3000);
-    // The answer to the command is the run's root card itself, a reply under the user's post.
+    // The answer to the command is the run's root card itself, a reply under the user's post, naming the
+    // requester by the name Teams gave (never by their Entra object id).
+    expect(cardText(cardOf(sent.root!))).toContain(`requested by @${TEAMS_USERS.operator.name}`);
+    expect(cardText(cardOf(sent.root!))).not.toContain(TEAMS_USERS.operator.aadObjectId);
     expect(sent.root?.fromBot).toBe(true);
     expect(sent.runId).toMatch(/^r-/);
     const root = sent.root!;
