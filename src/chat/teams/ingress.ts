@@ -24,12 +24,7 @@ import { baseConversationId, type ConversationType, isLoopbackUrl } from './addr
 import type { CardOptions } from './cards.js';
 import { backoffDelay, translateTeamsError } from './errors.js';
 import type { GoneConversations } from './gone.js';
-import {
-  errorResponse,
-  type InvokeResponseBody,
-  messageResponse,
-  outgoing,
-} from './outgoing.js';
+import { errorResponse, type InvokeResponseBody, messageResponse, outgoing } from './outgoing.js';
 import type { TeamsReferenceStore } from './references.js';
 import type { TeamsSettings } from './settings.js';
 import type { ThreadLimiter } from './thread-limiter.js';
