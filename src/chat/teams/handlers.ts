@@ -32,7 +32,7 @@ export const TEAMS_COMMAND_PREFIX = '@Align Bot';
 
 export interface TeamsHandlerOptions {
   allowInsecure: boolean;
-  /** Approvers' MRIs for the refresh of approval cards. */
+  /** People's names for cards, and approvers' MRIs for the refresh of approval cards. */
   references?: TeamsReferenceStore;
 }
 
