@@ -225,11 +225,11 @@ export class CommandService {
         );
     }
     const deliveries = request.answerWithRoot ? this.deps.deliveries : undefined;
-    // Before the job exists, so no sync can post a root of its own while the platform posts this one.
-    if (deliveries) await this.bounded(deliveries.reserveRoot(run.id, ROOT_RESERVATION_MS), deadline);
     try {
-      // Sent back to back on one connection, so Redis stores the run before the job a worker could take.
+      // Sent back to back on one connection, so Redis stores the run before the job a worker could take — and
+      // the root's reservation before both, so no sync can post a root of its own while the platform posts this.
       await Promise.all([
+        ...(deliveries ? [this.bounded(deliveries.reserveRoot(run.id, ROOT_RESERVATION_MS), deadline)] : []),
         this.bounded(this.deps.runs.create(run), deadline),
         this.deps.queues.enqueueRun(run.id, deadline - Date.now()),
       ]);
