@@ -144,7 +144,7 @@ describe('rotate in Teams', () => {
     const thread = sim.thread(sent.conversationId, sent.activityId);
     expect(thread.every((m) => m.fromBot)).toBe(true);
     expect(thread.some((m) => m.id === approval.message.id)).toBe(true);
-  });
+  }, 60_000);
 
   it('a denial by an approver ends the run; a late click is told privately', async () => {
     const sent = await mention(sim, 'rotate umbrella', admin);
@@ -183,5 +183,5 @@ describe('connect in Teams', () => {
     expect(await bot.web!.connectors.get('teamsco')).toMatchObject({ auth: 'basic', active: true });
     const root = sim.message(sent.conversationId, sent.root!.id)!;
     expect(cardText(cardOf(root))).toContain('passed');
-  });
+  }, 60_000);
 });
