@@ -155,6 +155,7 @@ export async function chatPorts(infra: Infra): Promise<Record<string, ChatPort>>
       redis: infra.redis,
       keys: infra.keys,
       logger: infra.logger,
+      roles: infra.config.roles,
     });
   }
   return ports;
@@ -284,6 +285,7 @@ export async function startWeb(
     decisions: infra.decisions,
     policy: config.roles,
     logger,
+    deliveries: infra.deliveries,
     reports: new ReportCommands({ ...infra, scheduler, settings: config.reports, logger }),
   });
   const publicUrl = { value: config.publicUrl ?? `http://localhost:${port}` };

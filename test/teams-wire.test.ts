@@ -10,6 +10,7 @@ import {
   addressOf,
   baseConversationId,
   encodeAddress,
+  homeOf,
   newPostAddress,
   parseAddress,
   type TeamsAddress,
@@ -38,9 +39,20 @@ const ADDRESS: TeamsAddress = {
 describe('address codec', () => {
   it('round-trips; the Conversation keeps the channel id without its thread', () => {
     expect(parseAddress(encodeAddress(ADDRESS))).toEqual(ADDRESS);
-    const conversation = toConversation(ADDRESS);
-    expect(conversation).toMatchObject({ platform: 'teams', channel: CHANNEL });
-    expect(addressOf(conversation)).toEqual(ADDRESS);
+    // The Conversation keeps the channel (schedules, snapshots and pacing key on it) and the thread apart.
+    const conversation = toConversation({ ...ADDRESS, contact: 'aad-1' });
+    expect(conversation).toMatchObject({ platform: 'teams', channel: CHANNEL, thread: '1776390257332' });
+    expect(addressOf(conversation)).toEqual({ ...ADDRESS, conversationId: CHANNEL, contact: 'aad-1' });
+    expect(homeOf(addressOf(conversation), conversation.thread)).toBe(ADDRESS.conversationId);
+    expect(homeOf(addressOf(conversation), undefined)).toBe(CHANNEL);
+    expect(() => homeOf(addressOf(conversation), 'x;messageid=y')).toThrow(/thread/);
+    const chat = toConversation({ ...ADDRESS, conversationId: 'a:chat', conversationType: 'personal' });
+    expect(chat).not.toHaveProperty('thread');
+    expect(parseAddress(encodeAddress({ ...ADDRESS, channelId: undefined as never, contact: 'c' }))).toEqual({
+      ...ADDRESS,
+      channelId: undefined,
+      contact: 'c',
+    });
     expect(newPostAddress(ADDRESS)).toMatchObject({ conversationId: CHANNEL, channelId: CHANNEL });
     expect(threadedId(ADDRESS.conversationId, '9')).toBe(`${CHANNEL};messageid=9`);
     expect(baseConversationId(ADDRESS.conversationId)).toBe(CHANNEL);

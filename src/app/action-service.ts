@@ -10,7 +10,7 @@ import { isAdmin, type Principal, type RolePolicy } from '../core/authz.js';
 import type { DecisionKind } from '../core/decisions.js';
 import { type Answerers, answerersOf, offeredActions } from '../core/prompt.js';
 import { isTerminal, type Person, type Run, type StepRecord } from '../core/run.js';
-import { parseButtonValue } from '../core/views/guided-view.js';
+import { parseButtonValue, promptMessage } from '../core/views/guided-view.js';
 import { say } from '../core/views/say.js';
 import { type Inline, type MessageView, plain } from '../core/views/view.js';
 import type { Queues } from '../queue/queues.js';
@@ -93,6 +93,23 @@ export class ActionService {
     );
     await wakeRun(this.deps.queues, run.id);
     return undefined;
+  }
+
+  /**
+   * The message of the ask a button names, as it stands now (open with its buttons, or resolved), for platforms
+   * that redraw a clicked card privately (Teams) or refresh it per viewer.
+   */
+  async askView(value: string): Promise<{ view: MessageView; open: boolean } | undefined> {
+    const ask = parseButtonValue(value);
+    if (!ask) return undefined;
+    const run = await this.deps.runs.get(ask.runId);
+    const step = run?.steps.find((s) => s.id === ask.stepId);
+    const record = step?.prompts?.find((p) => p.attempt === ask.attempt);
+    if (!run || !step || !record) return undefined;
+    return {
+      view: promptMessage(run, step, record),
+      open: !record.resolution && staleness(run, step, ask.attempt) === undefined,
+    };
   }
 
   private refusal(run: Run, who: Principal, answerers: Answerers): Inline[] | undefined {

@@ -7,4 +7,9 @@ export interface CommandRequest {
   conversation: Conversation;
   /** How this platform addresses the bot in help texts and hints: "/align" or "@Align Bot". */
   prefix: string;
+  /**
+   * The platform answers a command that starts a run with the run's root message itself (Teams: a reply in the
+   * command's thread), then reports where it landed; the outbox edits that message instead of posting one.
+   */
+  answerWithRoot?: boolean;
 }

@@ -12,17 +12,19 @@ import {
   requiredRole,
 } from '../core/authz.js';
 import { type Command, parseCommand, UsageError } from '../core/commands.js';
-import { isTerminal, type RunKind } from '../core/run.js';
+import { isTerminal, type MessageRef, type RunKind } from '../core/run.js';
 import { auditView } from '../core/views/audit-view.js';
 import { helpView, usageView } from '../core/views/help-view.js';
 import { say } from '../core/views/say.js';
 import { listView } from '../core/views/status-view.js';
 import type { MessageView } from '../core/views/view.js';
+import { hashMessage } from '../queue/outbox.js';
 import { newRun, RUN_KINDS } from '../queue/run-kinds.js';
 import { type RevivableQueues, reviveRun } from '../queue/run-lifecycle.js';
 import type { AuditLog } from '../store/audit.js';
 import type { ConnectorStore } from '../store/connectors.js';
 import type { DecisionStore } from '../store/decisions.js';
+import type { DeliveryStore } from '../store/delivery.js';
 import { withTimeout } from '../store/redis.js';
 import { newRunId, type RunStore } from '../store/runs.js';
 import type { CommandRequest } from './command-request.js';
@@ -40,9 +42,20 @@ export interface CommandDeps {
   /** Bounds all Redis work of one command together, so several slow calls cannot add up past Slack's 3 s. */
   timeoutMs?: number;
   reports?: ReportCommands;
+  /** Where a platform that answers with the run's root records it (CommandRequest.answerWithRoot). */
+  deliveries?: DeliveryStore;
 }
 
 export const ACK_BUDGET_MS = 2000;
+
+/** How long the outbox waits for a platform to record the root message it answered a command with. */
+export const ROOT_RESERVATION_MS = 15_000;
+
+/** A command's answer; `runId` when it started a run and the request asked to answer with the run's root. */
+export interface CommandAnswer {
+  view: MessageView;
+  runId?: string;
+}
 
 const UNAVAILABLE =
   'Align Bot could not queue this right now: its Redis is not answering. Nothing was started — try again in a minute.';
@@ -51,6 +64,29 @@ export class CommandService {
   constructor(private readonly deps: CommandDeps) {}
 
   async handle(request: CommandRequest): Promise<MessageView> {
+    return (await this.answer(request)).view;
+  }
+
+  /**
+   * The answer to a command. With `request.answerWithRoot`, a command that starts a run is answered with the
+   * run's root message, which the platform posts and then reports through rootDelivered (or rootFailed).
+   */
+  async answer(request: CommandRequest): Promise<CommandAnswer> {
+    const result = await this.respond(request);
+    return 'view' in result ? result : { view: result };
+  }
+
+  /** The answer was posted at `ref`: the outbox edits it from now on. */
+  async rootDelivered(runId: string, ref: MessageRef, view: MessageView): Promise<void> {
+    await this.deps.deliveries?.setRoot(runId, { ref, hash: hashMessage(view) });
+  }
+
+  /** The answer could not be posted: the outbox posts the root itself. */
+  async rootFailed(runId: string): Promise<void> {
+    await this.deps.deliveries?.releaseRoot(runId);
+  }
+
+  private async respond(request: CommandRequest): Promise<MessageView | CommandAnswer> {
     let command: Command;
     try {
       command = parseCommand(request.text);
@@ -78,7 +114,11 @@ export class CommandService {
     }
   }
 
-  private async dispatch(command: Command, request: CommandRequest, deadline: number): Promise<MessageView> {
+  private async dispatch(
+    command: Command,
+    request: CommandRequest,
+    deadline: number,
+  ): Promise<MessageView | CommandAnswer> {
     switch (command.verb) {
       case 'help':
         return helpView(command.topic, request.prefix);
@@ -128,7 +168,7 @@ export class CommandService {
     params: Record<string, unknown>,
     request: CommandRequest,
     deadline: number,
-  ) {
+  ): Promise<MessageView | CommandAnswer> {
     const known = await this.bounded(this.deps.connectors.exists(name), deadline);
     if (!known) return say(`No connector named “${name}”. ${request.prefix} list shows the connectors.`);
     return this.startRun(kind, name, params, request, deadline);
@@ -167,7 +207,7 @@ export class CommandService {
     params: Record<string, unknown>,
     request: CommandRequest,
     deadline: number,
-  ) {
+  ): Promise<MessageView | CommandAnswer> {
     const run = newRun({
       id: newRunId(),
       kind,
@@ -184,9 +224,12 @@ export class CommandService {
           `A ${kind} of ${connector} is already running: ${active}. Finish or ${request.prefix} cancel ${active} first.`,
         );
     }
+    const deliveries = request.answerWithRoot ? this.deps.deliveries : undefined;
     try {
-      // Sent back to back on one connection, so Redis stores the run before the job a worker could take.
+      // Sent back to back on one connection, so Redis stores the run before the job a worker could take — and
+      // the root's reservation before both, so no sync can post a root of its own while the platform posts this.
       await Promise.all([
+        ...(deliveries ? [this.bounded(deliveries.reserveRoot(run.id, ROOT_RESERVATION_MS), deadline)] : []),
         this.bounded(this.deps.runs.create(run), deadline),
         this.deps.queues.enqueueRun(run.id, deadline - Date.now()),
       ]);
@@ -195,6 +238,7 @@ export class CommandService {
       void this.deps.runs.discard(run).catch(() => undefined);
       throw error;
     }
+    if (deliveries) return { view: RUN_KINDS[kind].view(run, request.prefix).root, runId: run.id };
     return say(`Run ${run.id} queued: ${kind} ${connector}. Progress appears in this channel.`);
   }
 

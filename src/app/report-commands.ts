@@ -80,7 +80,8 @@ export class ReportCommands {
     const before = await this.bounded(this.deps.scheduler.byId(scheduleIdFor(request.conversation)));
     const schedule = await this.bounded(
       this.deps.scheduler.upsert({
-        conversation: request.conversation,
+        // Scheduled reports open a new post in the channel, not a reply in the thread the command came from.
+        conversation: channelOf(request.conversation),
         cron: command.cron,
         tz,
         onlyChanges: command.onlyChanges,
@@ -145,6 +146,11 @@ export class ReportCommands {
   private bounded<T>(promise: Promise<T>): Promise<T> {
     return withTimeout(promise, this.deps.timeoutMs ?? 1500, 'Redis did not answer in time');
   }
+}
+
+function channelOf(conversation: Conversation): Conversation {
+  const { thread: _thread, ...channel } = conversation;
+  return channel;
 }
 
 function when(epochMs: number, timeZone: string): string {

@@ -38,6 +38,8 @@ export interface ChatDeps {
   redis: Redis;
   keys: RedisKeys;
   logger: Logger;
+  /** Who holds which role (Teams lists the approvers to refresh approval cards for). */
+  roles?: RolePolicy;
 }
 
 export interface ChatPlatform<S> {

@@ -91,8 +91,11 @@ export interface Conversation {
   /** The channel or chat, stable across its threads: schedules, snapshots and pacing are keyed by it. */
   channel: string;
   /** Opaque, encoded by the platform's adapter: what it needs to reach the conversation again (a team, a
-   * service URL and tenant, the thread a command came from). Nothing outside the adapter reads it. */
+   * service URL and tenant). Nothing outside the adapter reads it. */
   address?: string;
+  /** Opaque, set by an adapter when the command came from a thread (Teams: the root message id of the post the
+   * command was typed under): the run's messages go into that thread. Absent: the channel itself (a new post). */
+  thread?: string;
 }
 
 /** A delivered message, as the platform's adapter identifies it; opaque outside the adapter. */

@@ -25,6 +25,9 @@ export interface OutboxDeps {
   onDelivery?(event: 'post' | 'update' | 'rate_limited' | 'failed', platform: string): void;
 }
 
+/** How often a sync looks again for a root message a chat ingress reserved (store/delivery.ts reserveRoot). */
+const ROOT_RESERVATION_STEP_MS = 200;
+
 export function hashMessage(message: MessageView): string {
   return createHash('sha1').update(JSON.stringify(message)).digest('hex').slice(0, 16);
 }
@@ -64,6 +67,9 @@ export async function syncRun(runId: string, deps: OutboxDeps): Promise<void> {
   const writer = new PacedWriter(chat, run, deps);
 
   let root = state.root;
+  const reservedMs = (state.rootReservedUntil ?? 0) - Date.now();
+  // The chat ingress answered the command with the root message and is about to record it: edit that, later.
+  if (!root && reservedMs > 0) throw new PaceWait(Math.min(ROOT_RESERVATION_STEP_MS, reservedMs));
   if (!root) {
     root = await writer.post(view.root);
     await deps.deliveries.setRoot(runId, root);

@@ -37,8 +37,10 @@ export class Queues {
       connection,
       prefix,
       defaultJobOptions: {
+        // A retryable delivery failure (Teams 412, 502, 504; a network error) waits 1, 2, 4, … s less up to half,
+        // jittered so that many runs failing together do not come back together.
         attempts: 8,
-        backoff: { type: 'exponential', delay: 1000 },
+        backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
         removeOnComplete: { age: 3600, count: 1000 },
         removeOnFail: { age: 7 * 24 * 3600 },
       },

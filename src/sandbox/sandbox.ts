@@ -16,7 +16,7 @@ import { AlignSim } from './align-sim.js';
 import { JiraSim } from './jira-sim.js';
 import type { JiraSite } from './jira-site.js';
 import { SlackSim } from './slack-sim.js';
-import { startTeamsSandbox, type TeamsSandbox } from './teams-sandbox.js';
+import { PLAYGROUND_USERS, sandboxTeamsAuth, startTeamsSandbox, type TeamsSandbox } from './teams-sandbox.js';
 import { TEAMS_SIM_USERS } from './teams-sim-state.js';
 
 export interface Sandbox {
@@ -82,7 +82,10 @@ export async function startSandbox(
   dataDir = resolve('.data/sandbox', base.redisPrefix),
 ): Promise<Sandbox> {
   const slack = await new SlackSim().start();
-  const teams = await startTeamsSandbox();
+  const teams = await startTeamsSandbox({ auth: sandboxTeamsAuth(process.env) });
+  // Without auth the Agents Playground's mock users drive Teams; their ids prove nothing, so only here.
+  const playground = teams.sim.auth ? [] : [PLAYGROUND_USERS.admin];
+  const playgroundApprover = teams.sim.auth ? [] : [PLAYGROUND_USERS.approver];
   const jira = await new JiraSim().start();
   const align = await new AlignSim().start();
   mkdirSync(dataDir, { recursive: true });
@@ -182,8 +185,13 @@ export async function startSandbox(
     metricsPort: base.metricsPort ?? 0,
     roles: {
       operators: [...base.roles.operators, SANDBOX_USERS.operator, TEAMS_SIM_USERS.operator.aadObjectId],
-      admins: [...base.roles.admins, SANDBOX_USERS.admin, TEAMS_SIM_USERS.admin.aadObjectId],
-      approvers: [...base.roles.approvers, SANDBOX_USERS.approver, TEAMS_SIM_USERS.approver.aadObjectId],
+      admins: [...base.roles.admins, SANDBOX_USERS.admin, TEAMS_SIM_USERS.admin.aadObjectId, ...playground],
+      approvers: [
+        ...base.roles.approvers,
+        SANDBOX_USERS.approver,
+        TEAMS_SIM_USERS.approver.aadObjectId,
+        ...playgroundApprover,
+      ],
     },
   };
   return {

@@ -10,6 +10,23 @@ import { noCredentials, tokenCredentials } from '../chat/teams/credentials.js';
 import type { TeamsSettings } from '../chat/teams/settings.js';
 import { TEAMS_SIM_CHANNEL, TeamsSim } from './teams-sim.js';
 
+/**
+ * The mock users of Microsoft's Agents Playground (its default configuration): with Teams auth off the sandbox
+ * lets its current user act as admin and the next as approver, so the Playground can drive every command.
+ */
+export const PLAYGROUND_USERS = {
+  admin: '00000000-0000-0000-0000-0000000000020',
+  approver: '00000000-0000-0000-0000-0000000000021',
+};
+
+/** ALIGN_BOT_SANDBOX_TEAMS_AUTH: `on` (default: the simulator's JWTs) or `off` (for the Agents Playground). */
+export function sandboxTeamsAuth(env: Record<string, string | undefined>): boolean {
+  const value = (env.ALIGN_BOT_SANDBOX_TEAMS_AUTH ?? 'on').trim().toLowerCase();
+  if (value === 'on' || value === '') return true;
+  if (value === 'off') return false;
+  throw new Error(`ALIGN_BOT_SANDBOX_TEAMS_AUTH: use on or off (got "${value.slice(0, 20)}")`);
+}
+
 export interface TeamsSandbox {
   sim: TeamsSim;
   settings: TeamsSettings;
@@ -41,14 +58,20 @@ export async function startTeamsSandbox(options: { auth?: boolean } = {}): Promi
     credentials,
     connect(botMessagesUrl) {
       sim.botUrl = botMessagesUrl;
-      return curlLines(sim);
+      return curlLines(sim, botMessagesUrl);
     },
     stop: () => sim.stop(),
   };
 }
 
-function curlLines(sim: TeamsSim): string[] {
+function curlLines(sim: TeamsSim, botMessagesUrl: string): string[] {
   const channel = encodeURIComponent(TEAMS_SIM_CHANNEL);
+  const playground = sim.auth
+    ? ['  (ALIGN_BOT_SANDBOX_TEAMS_AUTH=off turns auth off for Microsoft’s Agents Playground, see README)']
+    : [
+        'Microsoft’s Agents Playground (auth is off):',
+        `  TEAMSAPPTESTER_BROWSER=none npx @microsoft/m365agentsplayground -e ${botMessagesUrl} -c msteams --disable-telemetry`,
+      ];
   return [
     `Teams (simulated, ${sim.auth ? 'JWT auth on' : 'auth off'}):`,
     `  curl -s -XPOST ${sim.url}/_sim/mention -d '{"text":"test acme","user":"operator"}'`,
@@ -56,5 +79,6 @@ function curlLines(sim: TeamsSim): string[] {
     `  curl -s ${sim.url}/_sim/conversations/${channel}`,
     `  curl -s -XPOST ${sim.url}/_sim/invoke -d '{"conversation":"<conversationId>","replyToId":"<card id>","verb":"<verb>","data":{},"user":"approver"}'`,
     `  curl -s -XPOST ${sim.url}/_sim/fault -d '{"kind":"throttled-no-retry-after","op":"update"}'`,
+    ...playground,
   ];
 }

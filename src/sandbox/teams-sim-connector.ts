@@ -229,7 +229,7 @@ function update(
     return failure(404, 'ActivityNotFoundInConversation', 'Activity not found in this conversation.');
   }
   if (!message.fromBot) return failure(403, 'Forbidden', 'A bot can only update its own messages.');
-  message.text = String(activity.text ?? '');
+  message.text = String(activity.text ?? activity.summary ?? '');
   message.attachments = (activity.attachments as unknown[]) ?? [];
   message.edits += 1;
   message.history.push({ text: message.text, attachments: message.attachments, at: Date.now() });
@@ -261,7 +261,8 @@ function storeFromBot(
     ...(threadId ? { threadId } : {}),
     fromBot: true,
     from: { id: `28:${ctx.bot.appId}`, name: ctx.bot.name },
-    text: String(activity.text ?? ''),
+    // A card-only message shows its summary in notifications and the chat list: keep it as the message's text.
+    text: String(activity.text ?? activity.summary ?? ''),
     attachments: (activity.attachments as unknown[]) ?? [],
   });
 }

@@ -187,12 +187,16 @@ export class TeamsSim extends LoopbackServer {
 
   // ── Teams → bot ─────────────────────────────────────────────────────────────────────────────────────────────
 
-  /** A user's post that @mentions the bot in a channel (or a group chat); the post is stored as a thread root. */
-  async mention(input: { text: string; user?: SimUser; conversationId?: string }) {
+  /**
+   * A user's post that @mentions the bot in a channel (or a group chat): a new thread root, or with `threadId` a
+   * reply in that thread (Teams then sends the thread's `;messageid=<root>`, not the reply's own id).
+   */
+  async mention(input: { text: string; user?: SimUser; conversationId?: string; threadId?: string }) {
     const conversation = this.conversation(input.conversationId ?? TEAMS_SIM_CHANNEL);
     const user = input.user ?? TEAMS_SIM_USERS.admin;
     const post = this.state.store({
       conversation,
+      ...(input.threadId ? { threadId: input.threadId } : {}),
       fromBot: false,
       from: { id: user.id, name: user.name },
       text: `<at>${this.bot.name}</at> ${input.text}`,
@@ -200,7 +204,9 @@ export class TeamsSim extends LoopbackServer {
     });
     this.changed({ kind: 'post', conversationId: conversation.id, messageId: post.id });
     const conversationId =
-      conversation.type === 'channel' ? `${conversation.id};messageid=${post.id}` : conversation.id;
+      conversation.type === 'channel'
+        ? `${conversation.id};messageid=${post.threadId ?? post.id}`
+        : conversation.id;
     const activity = messageActivity({
       ...this.common(conversation, user, conversationId),
       id: post.id,

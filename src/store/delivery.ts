@@ -16,7 +16,11 @@ export interface Delivered {
 export interface DeliveryState {
   root?: Delivered;
   replies: Map<string, Delivered>;
+  /** Until when a chat ingress may still record the root it posted as a command's answer (epoch ms). */
+  rootReservedUntil?: number;
 }
+
+const RESERVED = 'root-reserved';
 
 export class DeliveryStore {
   constructor(
@@ -30,11 +34,37 @@ export class DeliveryStore {
     for (const [field, value] of Object.entries(raw)) {
       if (field.startsWith('reply:')) replies.set(field.slice(6), JSON.parse(value) as Delivered);
     }
-    return { ...(raw.root ? { root: JSON.parse(raw.root) as Delivered } : {}), replies };
+    const reserved = Number(raw[RESERVED]);
+    return {
+      ...(raw.root ? { root: JSON.parse(raw.root) as Delivered } : {}),
+      replies,
+      ...(reserved > 0 ? { rootReservedUntil: reserved } : {}),
+    };
   }
 
   async setRoot(runId: string, delivered: Delivered): Promise<void> {
-    await this.set(runId, 'root', delivered);
+    const key = this.keys.delivery(runId);
+    await this.redis
+      .multi()
+      .hset(key, 'root', JSON.stringify(delivered))
+      .hdel(key, RESERVED)
+      .expire(key, TTL_S)
+      .exec();
+  }
+
+  /** A chat ingress is posting the run's root as a command's answer: the outbox waits up to `ms` for it. */
+  async reserveRoot(runId: string, ms: number): Promise<void> {
+    const key = this.keys.delivery(runId);
+    // On the ack path: two plain commands sent back to back (a MULTI is costly to build), the first at once.
+    await Promise.all([
+      this.redis.hset(key, RESERVED, String(Date.now() + ms)),
+      this.redis.expire(key, TTL_S),
+    ]);
+  }
+
+  /** The answer was not delivered: the outbox posts the root itself. */
+  async releaseRoot(runId: string): Promise<void> {
+    await this.redis.hdel(this.keys.delivery(runId), RESERVED);
   }
 
   async setReply(runId: string, key: string, delivered: Delivered): Promise<void> {

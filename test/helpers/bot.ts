@@ -14,6 +14,8 @@ import { AlignSim } from '../../src/sandbox/align-sim.js';
 import { JiraSim } from '../../src/sandbox/jira-sim.js';
 import type { JiraSite } from '../../src/sandbox/jira-site.js';
 import { SlackSim } from '../../src/sandbox/slack-sim.js';
+import { startTeamsSandbox, type TeamsSandbox } from '../../src/sandbox/teams-sandbox.js';
+import { TEAMS_SIM_USERS } from '../../src/sandbox/teams-sim-state.js';
 import { connectInfra, type Infra, type Stoppable, startWeb, startWorkers } from '../../src/services.js';
 import { recordOutput, registerSecret } from './leaks.js';
 import { deleteKeys, REDIS_URL } from './redis.js';
@@ -25,8 +27,13 @@ export const APPROVER2 = 'UAPPROVER2';
 export const OUTSIDER = 'UOUTSIDER';
 export const CHANNEL = 'CTEST';
 
+/** The Teams simulator's users (Entra object ids in the role lists, as src/sandbox/sandbox.ts does). */
+export const TEAMS_USERS = TEAMS_SIM_USERS;
+
 export interface BotHarness {
   slack: SlackSim;
+  /** With `teams: true`: the Bot Connector simulator, sending JWT-signed activities to /api/messages. */
+  teams?: TeamsSandbox;
   jira: JiraSim;
   align: AlignSim;
   config: Config;
@@ -128,6 +135,11 @@ export async function startBot(options: {
   slackGroups?: Record<string, string[]>;
   /** Slack in Socket Mode: the WebSocket URL the simulator's apps.connections.open hands out (no signing secret). */
   socketModeUrl?: string;
+  /**
+   * Teams beside Slack, as the sandbox runs it: the Bot Connector simulator with its JWKS (JWT auth on), its users'
+   * Entra object ids added to the role lists (admin, operator, approver).
+   */
+  teams?: boolean;
 }): Promise<BotHarness> {
   const slack = await new SlackSim().start();
   const socketMode: Record<string, string> = {};
@@ -153,7 +165,13 @@ export async function startBot(options: {
     ...options.env,
     ALIGN_BOT_ALLOWED_HOSTS: allowed.filter(Boolean).join(','),
   });
+  const teams = options.teams ? await startTeamsSandbox({ auth: true }) : undefined;
+  if (teams) {
+    registerSecret(teams.settings.appPassword!, 'Teams app password');
+    withTeamsRoles(allEnv);
+  }
   const config = loadConfig(allEnv as NodeJS.ProcessEnv);
+  if (teams) config.platforms.teams = { ...teams.settings, credentials: teams.credentials };
   // Always at trace level, so the leak check searches every line the bot could log.
   const logger = createLogger('trace', {
     write: (line: string) => {
@@ -164,6 +182,7 @@ export async function startBot(options: {
   const stack: Stoppable[] = [];
   const harness: BotHarness = {
     slack,
+    ...(teams ? { teams } : {}),
     jira,
     align,
     config,
@@ -184,11 +203,13 @@ export async function startBot(options: {
     harness.port = web.port;
     harness.metricsPort = web.internal.port;
     slack.botUrl = `http://127.0.0.1:${web.port}/slack/events`;
+    teams?.connect(`http://127.0.0.1:${web.port}/api/messages`);
   }
   harness.stop = async () => {
     for (const item of stack.reverse()) await item.close().catch(() => undefined);
     recordSlack(slack);
-    await Promise.all([slack.stop(), jira.stop(), align.stop()]);
+    if (teams) recordTeams(teams);
+    await Promise.all([slack.stop(), jira.stop(), align.stop(), teams?.stop()]);
     await deleteKeys(options.prefix);
   };
   return harness;
@@ -202,6 +223,24 @@ function recordSlack(slack: SlackSim): void {
   const { messages, ephemerals, responses } = slack;
   const calls = slack.calls.map(({ args: { token: _, ...args }, ...call }) => ({ ...call, args }));
   recordOutput('Slack simulator', JSON.stringify({ messages, ephemerals, responses, calls }));
+}
+
+/** Adds the Teams simulator's users to the role lists (after any a test set). */
+function withTeamsRoles(env: Record<string, string>): void {
+  const add = (name: string, ...ids: string[]) => {
+    env[name] = [env[name], ...ids].filter(Boolean).join(',');
+  };
+  add('ALIGN_BOT_ADMINS', TEAMS_USERS.admin.aadObjectId);
+  add('ALIGN_BOT_OPERATORS', TEAMS_USERS.operator.aadObjectId);
+  add('ALIGN_BOT_APPROVERS', TEAMS_USERS.approver.aadObjectId, TEAMS_USERS.admin.aadObjectId);
+}
+
+/** What the bot said in Teams and answered to its clicks, for the leak check (less the connector's tokens). */
+function recordTeams(teams: TeamsSandbox): void {
+  const { messages } = teams.sim.state;
+  const calls = teams.sim.calls.map((call) => ({ ...call }));
+  const answers = teams.sim.deliveries.map((d) => ({ status: d.status, body: d.body }));
+  recordOutput('Teams simulator', JSON.stringify({ messages, calls, answers }));
 }
 
 /** The site also accepts `token` for its service account, as Jira does once the admin created a new token. */

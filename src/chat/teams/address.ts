@@ -1,9 +1,10 @@
 /**
  * A Teams conversation address: everything a worker needs to post without the inbound activity — the regional
- * service URL, the tenant, the conversation id (threaded `<channel>;messageid=<root>` for a channel thread) and,
- * in a channel, the channel's own id (for new top-level posts such as scheduled reports). Encoded as one opaque
- * string (`teams1:` + base64url JSON) that travels in Conversation.address; Conversation.channel holds the
- * channel's (or chat's) own id, without a thread.
+ * service URL, the tenant, the conversation id, in a channel the channel's own id, and who to tell when the
+ * conversation is gone (the Entra object id of the person whose command set it up). Encoded as one opaque string
+ * (`teams1:` + base64url JSON) that travels in Conversation.address. A Conversation keeps the channel's (or
+ * chat's) own id in `channel` and in its address, and the thread a command came from (the root message id of the
+ * `;messageid=` suffix) in `thread`, so a schedule made in a thread posts to the channel.
  */
 import type { Conversation } from '../../core/run.js';
 
@@ -19,6 +20,8 @@ export interface TeamsAddress {
   conversationType: ConversationType;
   /** Channels only: the base channel id `19:…@thread.tacv2`. */
   channelId?: string;
+  /** Entra object id of the person to tell privately when this conversation is gone (a command's sender). */
+  contact?: string;
 }
 
 export class TeamsAddressError extends Error {
@@ -33,6 +36,9 @@ const PREFIX = 'teams1:';
 const TYPES: ConversationType[] = ['personal', 'groupChat', 'channel'];
 const ID = /^[^\s]{1,512}$/;
 const TENANT = /^[A-Za-z0-9._-]{1,64}$/;
+const CONTACT = /^[A-Za-z0-9._-]{1,64}$/;
+/** A thread root: a message id (digits in Teams, anything without whitespace or `;` elsewhere). */
+const THREAD = /^[^\s;]{1,128}$/;
 
 export function encodeAddress(address: TeamsAddress): string {
   const fields = [
@@ -40,7 +46,8 @@ export function encodeAddress(address: TeamsAddress): string {
     address.tenantId,
     address.conversationId,
     address.conversationType,
-    ...(address.channelId ? [address.channelId] : []),
+    ...(address.channelId || address.contact ? [address.channelId ?? ''] : []),
+    ...(address.contact ? [address.contact] : []),
   ];
   return PREFIX + Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url');
 }
@@ -61,29 +68,46 @@ export function parseAddress(encoded: string, options: { allowInsecure?: boolean
   if (
     !Array.isArray(fields) ||
     fields.length < 4 ||
-    fields.length > 5 ||
+    fields.length > 6 ||
     !fields.every((f) => typeof f === 'string')
   ) {
     throw new TeamsAddressError('wrong fields');
   }
-  const [serviceUrl, tenantId, conversationId, type, channelId] = fields as string[];
+  const [serviceUrl, tenantId, conversationId, type, channelId, contact] = fields as string[];
   const address: TeamsAddress = {
     serviceUrl: checkServiceUrl(serviceUrl!, options.allowInsecure ?? false),
     tenantId: check(tenantId!, TENANT, 'tenant id'),
     conversationId: check(conversationId!, ID, 'conversation id'),
     conversationType: checkType(type!),
   };
-  if (channelId !== undefined) address.channelId = check(channelId, ID, 'channel id');
+  if (channelId) address.channelId = check(channelId, ID, 'channel id');
+  if (contact !== undefined) address.contact = check(contact, CONTACT, 'contact');
   return address;
 }
 
-/** The Conversation a run keeps: the channel or chat id in `channel` (no thread), the full address in `address`. */
+/**
+ * The Conversation a run keeps: the channel or chat id in `channel` and in the address (no thread), and the
+ * root message id of a threaded conversation id in `thread`.
+ */
 export function toConversation(address: TeamsAddress): Conversation {
+  const thread = threadRootOf(address.conversationId);
+  const base = { ...address, conversationId: baseConversationId(address.conversationId) };
   return {
     platform: TEAMS_PLATFORM,
-    channel: address.channelId ?? baseConversationId(address.conversationId),
-    address: encodeAddress(address),
+    channel: address.channelId ?? base.conversationId,
+    address: encodeAddress(base),
+    ...(thread ? { thread } : {}),
   };
+}
+
+/**
+ * Where a conversation's messages go: into its thread when it has one (`<channel>;messageid=<thread>`), else the
+ * conversation id itself — for a channel, that means a new top-level post.
+ */
+export function homeOf(address: TeamsAddress, thread: string | undefined): string {
+  if (!thread || address.conversationType !== 'channel') return address.conversationId;
+  if (!THREAD.test(thread)) throw new TeamsAddressError('bad thread');
+  return threadedId(address.channelId ?? address.conversationId, thread);
 }
 
 export function addressOf(

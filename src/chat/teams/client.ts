@@ -1,10 +1,13 @@
 /**
  * Teams' side of ChatPort, for workers: proactive posts through CloudAdapter.continueConversationAsync /
- * createConversationAsync, Adaptive Card attachments. A post without a thread in a channel opens a new top-level
- * post (createConversation on the base channel id; its `;messageid=` id is the thread); replies go to
- * `<channel>;messageid=<root>`; edits PUT with the same conversation id. Each call first takes a slot of the
- * thread's send windows (7/1 s, 8/2 s, 60/30 s), waiting briefly in-process or answering ChatRateLimited so the
- * outbox parks the job; connector failures are translated (errors.ts) and never retried here.
+ * createConversationAsync, Adaptive Card attachments. A conversation with a thread (a command typed under a
+ * channel post) posts into `<channel>;messageid=<thread>`; without one, a channel gets a new top-level post
+ * (createConversation on the base channel id; its `;messageid=` id is the thread of the run's replies); edits PUT
+ * with the same conversation id. Each call first takes a slot of the thread's send windows (7/1 s, 8/2 s,
+ * 60/30 s) and of the tenant's (50/s), waiting briefly in-process or answering ChatRateLimited so the outbox parks
+ * the job; connector failures are translated (errors.ts) and never retried here. A conversation that is gone
+ * (gone.ts) is marked once, audited, its contact told in their 1:1 chat, and not written to again while marked.
+ * Open approval asks carry `refresh.userIds`: the approvers' MRIs, learned from their activities.
  */
 import type { TurnContext } from 'botbuilder';
 import type { Conversation, MessageRef } from '../../core/run.js';
@@ -14,24 +17,50 @@ import type { ConnectorClient, TeamsAdapter } from './adapter.js';
 import {
   addressOf,
   baseConversationId,
+  homeOf,
   isAllowedServiceUrl,
   type TeamsAddress,
   TeamsAddressError,
   threadedId,
   threadRootOf,
 } from './address.js';
+import { cardOptions } from './card-context.js';
+import type { CardOptions } from './cards.js';
 import { backoffDelay, TeamsDeliveryError, translateTeamsError } from './errors.js';
-import { type CardRenderer, type OutgoingMessage, outgoing } from './outgoing.js';
+import { type GoneConversations, goneNotice } from './gone.js';
+import { type OutgoingMessage, outgoing } from './outgoing.js';
 import type { TeamsReferenceStore } from './references.js';
-import { MemoryThreadLimiter, TEAMS_THREAD_LIMITS, type ThreadLimiter } from './thread-limiter.js';
+import {
+  MemoryThreadLimiter,
+  TEAMS_TENANT_LIMITS,
+  TEAMS_THREAD_LIMITS,
+  type ThreadLimiter,
+  withMargin,
+} from './thread-limiter.js';
+
+/** What happened when a conversation turned out to be gone; the platform audits it. */
+export interface GoneEvent {
+  conversationId: string;
+  tenantId: string;
+  code: string;
+  /** The person told in their 1:1 chat, if any. */
+  told?: string;
+}
 
 export interface TeamsChatOptions {
   adapter: TeamsAdapter;
-  render: CardRenderer;
-  /** Latest service URL per conversation, and users' 1:1 chats for postEphemeral. */
+  render: (message: MessageView, options?: CardOptions) => object;
+  /** Latest service URL per conversation, users' 1:1 chats for postEphemeral, approvers' MRIs. */
   references?: TeamsReferenceStore;
+  /** Entra object ids of the approvers (ALIGN_BOT_APPROVERS): whose views of an open approval card refresh. */
+  approvers?: readonly string[];
+  /** Conversations that will not take messages; without it each run finds out for itself. */
+  gone?: GoneConversations;
+  onGone?(event: GoneEvent): Promise<void> | void;
   /** Default: in memory (one process). Use RedisThreadLimiter when several workers post. */
   limiter?: ThreadLimiter;
+  /** The app's budget per tenant (50 requests per second); default in memory. */
+  tenantLimiter?: ThreadLimiter;
   /** Longest in-process wait for a free slot; beyond it, ChatRateLimited (default 2500 ms). */
   maxLocalWaitMs?: number;
   /** Backoff after a 429 without Retry-After (defaults: 1 s doubling to 60 s, jittered). */
@@ -41,14 +70,20 @@ export interface TeamsChatOptions {
 export class TeamsChat implements ChatPort {
   readonly platform = 'teams' as const;
   readonly commandPrefix = '@Align Bot';
-  /** The outbox's own spacing; the thread windows below are enforced here on every call. */
-  readonly pacing = { postIntervalMs: 1000, updateIntervalMs: 1000 };
+  /**
+   * The outbox's own spacing. Posts need none: the thread and tenant windows are enforced here on every call, so
+   * a run's replies follow each other as fast as Teams allows. Edits of one message at most twice a second: the
+   * outbox sends the latest view, so quicker changes merge into one edit.
+   */
+  readonly pacing = { postIntervalMs: 0, updateIntervalMs: 500 };
   readonly threadLimits = TEAMS_THREAD_LIMITS;
   private readonly limiter: ThreadLimiter;
+  private readonly tenantLimiter: ThreadLimiter;
   private readonly throttled = new Map<string, number>();
 
   constructor(private readonly options: TeamsChatOptions) {
     this.limiter = options.limiter ?? new MemoryThreadLimiter();
+    this.tenantLimiter = options.tenantLimiter ?? new MemoryThreadLimiter(withMargin(TEAMS_TENANT_LIMITS));
   }
 
   /** The key Teams counts sends under (reference/teams.md §6): the conversation, threads of a channel together. */
@@ -58,18 +93,18 @@ export class TeamsChat implements ChatPort {
 
   async post(conversation: Conversation, message: MessageView, thread?: MessageRef): Promise<MessageRef> {
     const address = await this.addressFor(conversation);
-    const activity = outgoing(message, this.options.render);
+    const activity = await this.activityFor(message, address);
     if (thread) return this.send(address, this.threadTarget(address, thread), activity);
-    if (address.conversationType === 'channel' && !threadRootOf(address.conversationId)) {
+    const home = this.home(address, conversation);
+    if (address.conversationType === 'channel' && !threadRootOf(home))
       return this.createPost(address, activity);
-    }
-    return this.send(address, address.conversationId, activity);
+    return this.send(address, home, activity);
   }
 
   async update(conversation: Conversation, ref: MessageRef, message: MessageView): Promise<void> {
     const address = await this.addressFor(conversation);
-    const activity = outgoing(message, this.options.render);
-    await this.guarded(ref.channel, () =>
+    const activity = await this.activityFor(message, address);
+    await this.guarded(address, ref.channel, () =>
       this.inConversation(address, ref.channel, async (connector) => {
         await connector.conversations.updateActivity(ref.channel, ref.id, {
           ...activity,
@@ -113,7 +148,7 @@ export class TeamsChat implements ChatPort {
     activity: OutgoingMessage,
   ): Promise<MessageRef> {
     let id: string | undefined;
-    await this.guarded(conversationId, () =>
+    await this.guarded(address, conversationId, () =>
       this.inConversation(address, conversationId, async (connector) => {
         const sent = await connector.conversations.sendToConversation(conversationId, {
           ...activity,
@@ -135,7 +170,7 @@ export class TeamsChat implements ChatPort {
   private async createPost(address: TeamsAddress, activity: OutgoingMessage): Promise<MessageRef> {
     const channelId = address.channelId ?? baseConversationId(address.conversationId);
     let threadId: string | undefined;
-    await this.guarded(channelId, () =>
+    await this.guarded(address, channelId, () =>
       this.options.adapter.createConversationAsync(
         this.options.adapter.appId,
         'msteams',
@@ -185,10 +220,20 @@ export class TeamsChat implements ChatPort {
     );
   }
 
-  /** Takes a thread slot, runs the call, translates its failure; a 429 blocks the thread for everyone. */
-  private async guarded<T>(conversationId: string, call: () => Promise<T>): Promise<T> {
+  /**
+   * Refuses a conversation marked gone, takes a thread slot and a tenant slot, runs the call, translates its
+   * failure; a 429 blocks the thread for everyone, a gone conversation is marked for everyone.
+   */
+  private async guarded<T>(
+    address: TeamsAddress,
+    conversationId: string,
+    call: () => Promise<T>,
+  ): Promise<T> {
     const thread = this.threadKey(conversationId);
-    await this.slot(thread);
+    const gone = await this.options.gone?.get(thread);
+    if (gone) throw new TeamsDeliveryError('conversation-gone', true, 0, gone.code);
+    await this.slot(this.limiter, thread);
+    await this.slot(this.tenantLimiter, `tenant:${address.tenantId.toLowerCase()}`);
     try {
       const result = await call();
       this.throttled.delete(thread);
@@ -196,17 +241,69 @@ export class TeamsChat implements ChatPort {
     } catch (error) {
       const translated = translateTeamsError(error, () => this.backoff(thread));
       if (translated instanceof ChatRateLimited) await this.limiter.block(thread, translated.retryAfterMs);
+      if (translated instanceof TeamsDeliveryError && translated.reason === 'conversation-gone') {
+        await this.markGone(address, thread, translated.teamsCode ?? 'gone');
+      }
       throw translated;
     }
   }
 
-  private async slot(thread: string): Promise<void> {
+  /** Marks the conversation; the first to mark it tells its contact and reports it (once per mark). */
+  private async markGone(address: TeamsAddress, conversationId: string, code: string): Promise<void> {
+    if (!this.options.gone) return;
+    const first = await this.options.gone.mark(conversationId, code).catch(() => false);
+    if (!first) return;
+    let told: string | undefined;
+    const contact = address.contact;
+    if (contact) {
+      const chat = await this.options.references
+        ?.personalChat(address.tenantId, contact)
+        .catch(() => undefined);
+      if (chat && chat.conversationId !== conversationId) {
+        const personal: TeamsAddress = {
+          serviceUrl: chat.serviceUrl,
+          tenantId: chat.tenantId,
+          conversationId: chat.conversationId,
+          conversationType: 'personal',
+        };
+        const notice = outgoing(goneNotice(code), this.options.render);
+        told = await this.send(personal, chat.conversationId, notice).then(
+          () => contact,
+          () => undefined,
+        );
+      }
+    }
+    await this.options.onGone?.({
+      conversationId,
+      tenantId: address.tenantId,
+      code,
+      ...(told ? { told } : {}),
+    });
+  }
+
+  private async slot(limiter: ThreadLimiter, key: string): Promise<void> {
     const deadline = Date.now() + (this.options.maxLocalWaitMs ?? 2500);
     for (;;) {
-      const wait = await this.limiter.take(thread);
+      const wait = await limiter.take(key);
       if (wait <= 0) return;
       if (Date.now() + wait > deadline) throw new ChatRateLimited(wait);
       await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  /** The message as an activity: people by name; an open approval ask lists the approvers to refresh it for. */
+  private async activityFor(message: MessageView, address: TeamsAddress): Promise<OutgoingMessage> {
+    const options = await cardOptions(message, address.tenantId, this.options);
+    return outgoing(message, (view) => this.options.render(view, options));
+  }
+
+  /** Where a conversation's messages go (its thread, or the conversation itself); a bad thread is permanent. */
+  private home(address: TeamsAddress, conversation: Conversation): string {
+    try {
+      return homeOf(address, conversation.thread);
+    } catch (error) {
+      if (error instanceof TeamsAddressError) throw new TeamsDeliveryError('bad-address', true, 0);
+      throw error;
     }
   }
 

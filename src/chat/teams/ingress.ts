@@ -20,17 +20,14 @@ import {
   userOf,
 } from './activity.js';
 import { type CredentialsFactory, createTeamsAdapter, type TeamsAdapter } from './adapter.js';
-import { type ConversationType, isLoopbackUrl } from './address.js';
+import { baseConversationId, type ConversationType, isLoopbackUrl } from './address.js';
+import type { CardOptions } from './cards.js';
 import { backoffDelay, translateTeamsError } from './errors.js';
-import {
-  type CardRenderer,
-  errorResponse,
-  type InvokeResponseBody,
-  messageResponse,
-  outgoing,
-} from './outgoing.js';
+import type { GoneConversations } from './gone.js';
+import { errorResponse, type InvokeResponseBody, messageResponse, outgoing } from './outgoing.js';
 import type { TeamsReferenceStore } from './references.js';
 import type { TeamsSettings } from './settings.js';
+import type { ThreadLimiter } from './thread-limiter.js';
 
 export type IdentifiedUser = TeamsUser & { aadObjectId: string };
 
@@ -47,6 +44,8 @@ export interface TeamsMessageEvent {
 
 export interface TeamsReply {
   message: MessageView | string;
+  /** Names and the like for the card's renderer. */
+  card?: CardOptions;
   /** Where the reply landed (e.g. the run's root card), before the HTTP answer goes back to Teams. */
   delivered?(ref: MessageRef): Promise<void> | void;
   /** The reply could not be sent (translated error: ChatRateLimited or ChatDeliveryError). */
@@ -86,11 +85,15 @@ export interface TeamsHandlers {
 }
 
 export interface TeamsIngressOptions {
-  render: CardRenderer;
+  render: (message: MessageView, options?: CardOptions) => object;
   /** Share one adapter with the client; otherwise one is built from the settings (and `credentials`). */
   adapter?: TeamsAdapter;
   credentials?: CredentialsFactory;
   references?: TeamsReferenceStore;
+  /** Conversations marked gone: an activity from one clears its mark. */
+  gone?: GoneConversations;
+  /** The threads' send windows shared with the workers (answers to commands count too). */
+  limiter?: ThreadLimiter;
   logger?: Logger;
   /** Default /api/messages. */
   path?: string;
@@ -107,6 +110,9 @@ const REFUSAL_TEXT: Record<RefusalReason, string> = {
   'unsupported-channel': 'unsupported channel',
   'non-local-service-url': 'the sandbox answers loopback service URLs only',
 };
+
+/** Longest wait for a thread slot before answering a command anyway. */
+const ANSWER_MAX_WAIT_MS = 1000;
 
 export const NO_ENTRA_ID_TEXT =
   'Align Bot takes commands only from signed-in members of your organization (no Microsoft Entra account was sent).';
@@ -148,9 +154,7 @@ export function createTeamsIngress(
       await turn.refuse(refusal);
       return void res.status(403).json({ error: REFUSAL_TEXT[refusal.reason] });
     }
-    await options.references
-      ?.remember(referenceOfActivity(activity), userOf(activity).aadObjectId)
-      .catch((error: Error) => options.logger?.warn({ err: error.message }, 'teams: reference not stored'));
+    await remember(activity, options);
     try {
       const invoke = await adapter.runTurn(auth, activity, (ctx) => turn.run(ctx));
       if (invoke) res.status(invoke.status).json(invoke.body ?? {});
@@ -163,6 +167,22 @@ export function createTeamsIngress(
   app.all(path, (_req, res) => void res.status(405).json({ error: 'use POST' }));
   app.use(path, bodyErrors);
   return { listener: app, adapter };
+}
+
+/**
+ * What every accepted activity teaches: where its conversation is now, the sender's MRI (approval cards refresh
+ * for approvers by it), and that the conversation takes messages (again).
+ */
+async function remember(activity: Activity, options: TeamsIngressOptions): Promise<void> {
+  const user = userOf(activity);
+  const tenantId = tenantOf(activity);
+  await Promise.all([
+    options.references?.remember(referenceOfActivity(activity), user.aadObjectId),
+    user.aadObjectId && tenantId
+      ? options.references?.rememberUser(tenantId, user.aadObjectId, user.id, user.name)
+      : undefined,
+    options.gone?.clear(activity.conversation.id),
+  ]).catch((error: Error) => options.logger?.warn({ err: error.message }, 'teams: reference not stored'));
 }
 
 /** The handlers' side of a turn. */
@@ -201,15 +221,37 @@ class Turn {
       activityId: activity.id ?? '',
     });
     if (!reply) return;
+    await this.slot(activity.conversation.id);
     let sent: { id?: string } | undefined;
     try {
-      sent = await ctx.sendActivity(outgoing(reply.message, this.options.render));
+      const card = reply.card ?? {};
+      sent = await ctx.sendActivity(outgoing(reply.message, (view) => this.options.render(view, card)));
     } catch (error) {
       const translated = translateTeamsError(error, () => backoffDelay(1));
       this.options.logger?.warn({ reason: translated.message }, 'teams: reply not sent');
       return void (await reply.failed?.(translated));
     }
     if (sent?.id) await reply.delivered?.({ channel: activity.conversation.id, id: sent.id });
+    else await reply.failed?.(new Error('the connector answered without an activity id'));
+  }
+
+  /**
+   * The answer counts against the thread's send windows like the workers' posts (thread-limiter.ts), so their
+   * budget stays true. It waits briefly for a slot, then goes anyway: a person is waiting for it.
+   */
+  private async slot(conversationId: string): Promise<void> {
+    const limiter = this.options.limiter;
+    if (!limiter) return;
+    const thread = baseConversationId(conversationId);
+    const deadline = Date.now() + ANSWER_MAX_WAIT_MS;
+    try {
+      for (let wait = await limiter.take(thread); wait > 0; wait = await limiter.take(thread)) {
+        if (Date.now() + wait > deadline) return;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    } catch (error) {
+      this.options.logger?.warn({ err: (error as Error).message }, 'teams: no thread slot taken');
+    }
   }
 
   private async invoke(ctx: TurnContext): Promise<void> {

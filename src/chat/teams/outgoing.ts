@@ -3,6 +3,7 @@
  * plain-text fallback; and the invoke response bodies Teams expects for Action.Execute (reference/teams.md §4).
  */
 import type { MessageView } from '../../core/views/view.js';
+import { summaryText } from './cards.js';
 
 export const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 export const MESSAGE_RESPONSE_TYPE = 'application/vnd.microsoft.activity.message';
@@ -15,15 +16,20 @@ export interface OutgoingMessage {
   type: 'message';
   text?: string;
   textFormat?: 'plain';
+  summary?: string;
   attachments?: Array<{ contentType: string; content: object }>;
 }
 
+/**
+ * A view goes as its card alone, with a one-line `summary` for notifications: a `text` beside the card would be
+ * drawn as a second message body (Microsoft's Agents Playground even splits it into two messages, and then
+ * answers without a message id, so the card could not be edited).
+ */
 export function outgoing(message: MessageView | string, render: CardRenderer): OutgoingMessage {
   if (typeof message === 'string') return { type: 'message', text: message, textFormat: 'plain' };
   return {
     type: 'message',
-    // The notification / screen-reader fallback; the card carries the content.
-    ...(message.text ? { text: message.text, textFormat: 'plain' as const } : {}),
+    ...(message.text.trim() ? { summary: summaryText(message) } : {}),
     attachments: [{ contentType: CARD_CONTENT_TYPE, content: render(message) }],
   };
 }

@@ -28,7 +28,41 @@ export interface TeamsReferenceStore {
   conversation(conversationId: string): Promise<TeamsReference | undefined>;
   /** The 1:1 chat of a user with the bot, if the user ever wrote to it. */
   personalChat(tenantId: string, aadObjectId: string): Promise<TeamsReference | undefined>;
+  /** Records a user's bot-specific id (`29:…`, their "MRI") and display name, seen on every activity they send. */
+  rememberUser(tenantId: string, aadObjectId: string, mri: string, name?: string): Promise<void>;
+  /** The MRIs of those users (by Entra object id) the bot has seen, in the order given; unknown ones left out. */
+  mris(tenantId: string, aadObjectIds: string[]): Promise<string[]>;
+  /** Display names of those users (by Entra object id), as their last activity gave them. */
+  names(tenantId: string, aadObjectIds: string[]): Promise<Map<string, string>>;
 }
+
+/** What the bot knows of a user of a tenant: their MRI and display name. */
+interface KnownUser {
+  mri: string;
+  name?: string;
+}
+
+const MAX_NAME_CHARS = 100;
+
+function knownUser(mri: string, name: string | undefined): KnownUser | undefined {
+  if (!MRI.test(mri)) return undefined;
+  const clean = name?.replace(/\s+/g, ' ').trim().slice(0, MAX_NAME_CHARS);
+  return { mri, ...(clean ? { name: clean } : {}) };
+}
+
+function parseKnown(raw: string | null | undefined): KnownUser | undefined {
+  if (!raw) return undefined;
+  try {
+    const value = JSON.parse(raw) as KnownUser;
+    return typeof value.mri === 'string' && MRI.test(value.mri) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Approval cards list at most this many users to refresh; lookups stop there. */
+export const MAX_MRIS = 60;
+const MRI = /^29:[^\s]{1,256}$/;
 
 export const DEFAULT_REFERENCE_TTL_S = 90 * 86_400;
 const MAX_TTL_S = 400 * 86_400;
@@ -66,6 +100,43 @@ export class RedisTeamsReferences implements TeamsReferenceStore {
     return parseReference(await this.redis.get(this.userKey(tenantId, aadObjectId)));
   }
 
+  async rememberUser(tenantId: string, aadObjectId: string, mri: string, name?: string): Promise<void> {
+    const user = knownUser(mri, name);
+    if (!user || !aadObjectId) return;
+    const key = this.mriKey(tenantId);
+    // One field per user of the tenant who ever wrote to or clicked the bot; forgotten with the tenant's silence.
+    await this.redis
+      .multi()
+      .hset(key, aadObjectId.toLowerCase(), JSON.stringify(user))
+      .expire(key, this.ttlS)
+      .exec();
+  }
+
+  async mris(tenantId: string, aadObjectIds: string[]): Promise<string[]> {
+    const known = await this.known(tenantId, aadObjectIds, 4 * MAX_MRIS);
+    return known.flatMap(([, user]) => (user ? [user.mri] : [])).slice(0, MAX_MRIS);
+  }
+
+  async names(tenantId: string, aadObjectIds: string[]): Promise<Map<string, string>> {
+    const known = await this.known(tenantId, aadObjectIds, 100);
+    return new Map(known.flatMap(([id, user]) => (user?.name ? [[id, user.name] as [string, string]] : [])));
+  }
+
+  private async known(
+    tenantId: string,
+    aadObjectIds: string[],
+    max: number,
+  ): Promise<Array<[string, KnownUser | undefined]>> {
+    const ids = [...new Set(aadObjectIds)].slice(0, max);
+    if (ids.length === 0) return [];
+    const found = await this.redis.hmget(this.mriKey(tenantId), ...ids.map((id) => id.toLowerCase()));
+    return ids.map((id, i) => [id, parseKnown(found[i])]);
+  }
+
+  private mriKey(tenantId: string): string {
+    return `${this.prefix}:teams:mri:${digest(tenantId.toLowerCase())}`;
+  }
+
   private conversationKey(conversationId: string): string {
     return `${this.prefix}:teams:ref:${digest(baseConversationId(conversationId))}`;
   }
@@ -79,6 +150,7 @@ export class RedisTeamsReferences implements TeamsReferenceStore {
 export class MemoryTeamsReferences implements TeamsReferenceStore {
   readonly conversations = new Map<string, TeamsReference>();
   readonly users = new Map<string, TeamsReference>();
+  readonly known = new Map<string, KnownUser>();
 
   async remember(reference: TeamsReference, aadObjectId?: string): Promise<void> {
     const stored = { ...reference, conversationId: baseConversationId(reference.conversationId) };
@@ -94,6 +166,26 @@ export class MemoryTeamsReferences implements TeamsReferenceStore {
 
   async personalChat(tenantId: string, aadObjectId: string): Promise<TeamsReference | undefined> {
     return this.users.get(`${tenantId.toLowerCase()}/${aadObjectId.toLowerCase()}`);
+  }
+
+  async rememberUser(tenantId: string, aadObjectId: string, mri: string, name?: string): Promise<void> {
+    const user = knownUser(mri, name);
+    if (user && aadObjectId) this.known.set(`${tenantId.toLowerCase()}/${aadObjectId.toLowerCase()}`, user);
+  }
+
+  async mris(tenantId: string, aadObjectIds: string[]): Promise<string[]> {
+    return [...new Set(aadObjectIds)]
+      .flatMap((id) => this.known.get(`${tenantId.toLowerCase()}/${id.toLowerCase()}`)?.mri ?? [])
+      .slice(0, MAX_MRIS);
+  }
+
+  async names(tenantId: string, aadObjectIds: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const id of aadObjectIds) {
+      const name = this.known.get(`${tenantId.toLowerCase()}/${id.toLowerCase()}`)?.name;
+      if (name) out.set(id, name);
+    }
+    return out;
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * Teams' limits per bot per thread (sends, creates and edits alike; reference/teams.md §6), enforced before each
  * connector call: a sliding log per thread, several windows at once. Memory for one process (sandbox, tests);
- * Redis for several workers sharing the same budget. Windows are 10 % longer than Microsoft's, because requests
- * sent exactly a window apart can arrive closer together.
+ * Redis for several workers sharing the same budget. Windows are longer than Microsoft's (withMargin), because
+ * requests sent exactly a window apart can arrive closer together.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -20,8 +20,15 @@ export const TEAMS_THREAD_LIMITS: RateWindow[] = [
   { max: 1800, ms: 3_600_000 },
 ];
 
-export function withMargin(windows: RateWindow[], factor = 1.1): RateWindow[] {
-  return windows.map((w) => ({ max: w.max, ms: Math.ceil(w.ms * factor) }));
+/** The global limit per app per tenant: 50 requests per second (reference/teams.md §6; older docs said 30). */
+export const TEAMS_TENANT_LIMITS: RateWindow[] = [{ max: 50, ms: 1000 }];
+
+/**
+ * Windows a little longer than Teams': a slot is taken when a request leaves, and requests that left a window
+ * apart can arrive closer together when one of them was slow on the way (a loaded worker, the network).
+ */
+export function withMargin(windows: RateWindow[], factor = 1.1, padMs = 250): RateWindow[] {
+  return windows.map((w) => ({ max: w.max, ms: Math.ceil(w.ms * factor) + padMs }));
 }
 
 export interface ThreadLimiter {
