@@ -27,6 +27,7 @@ import type { DecisionStore } from '../store/decisions.js';
 import { withTimeout } from '../store/redis.js';
 import { newRunId, type RunStore } from '../store/runs.js';
 import type { CommandRequest } from './command-request.js';
+import type { MaintenanceCommands } from './maintenance-commands.js';
 import type { ReportCommands } from './report-commands.js';
 
 export interface CommandDeps {
@@ -40,6 +41,7 @@ export interface CommandDeps {
   /** Bounds all Redis work of one command together, so several slow calls cannot add up past Slack's 3 s. */
   timeoutMs?: number;
   reports?: ReportCommands;
+  maintenance?: MaintenanceCommands;
 }
 
 export const ACK_BUDGET_MS = 2000;
@@ -119,6 +121,9 @@ export class CommandService {
       case 'report':
         if (this.deps.reports) return this.deps.reports.handle(command, request);
         return say(`${request.prefix} report is not available in this deployment.`);
+      case 'maintenance':
+        if (this.deps.maintenance) return this.deps.maintenance.handle(command, request);
+        return say(`${request.prefix} maintenance is not available in this deployment.`);
     }
   }
 
@@ -204,7 +209,8 @@ export class CommandService {
     if (name && specs.length === 0)
       return say(`No connector named “${name}”. ${prefix} list shows the connectors.`);
     const last = await this.deps.connectors.lastResults(specs.map((s) => s.name));
-    return listView(specs, last, prefix);
+    const maintenance = await this.deps.maintenance?.notes();
+    return listView(specs, last, prefix, Date.now(), maintenance);
   }
 
   private bounded<T>(promise: Promise<T>, deadline: number): Promise<T> {

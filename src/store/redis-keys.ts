@@ -46,4 +46,14 @@ export class RedisKeys {
   reportProgress(runId: string): string {
     return `${this.prefix}:report:progress:${runId}`;
   }
+  /** Maintenance windows: the index of window runs by end time, the CLI's start/end signal per window, a lock. */
+  maintenanceWindows(): string {
+    return `${this.prefix}:maintenance:windows`;
+  }
+  maintenanceSignal(runId: string): string {
+    return `${this.prefix}:maintenance:signal:${runId}`;
+  }
+  maintenanceLock(connector: string): string {
+    return `${this.prefix}:maintenance:lock:${connector}`;
+  }
 }
