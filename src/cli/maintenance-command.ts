@@ -19,7 +19,7 @@ import { Queues } from '../queue/queues.js';
 import { AuditLog } from '../store/audit.js';
 import { ConnectorStore } from '../store/connectors.js';
 import { loadConnectorsFile } from '../store/connectors-file.js';
-import { MaintenanceStore } from '../store/maintenance.js';
+import { MaintenanceStore, WINDOW_RETENTION_MS } from '../store/maintenance.js';
 import { createRedis, waitReady } from '../store/redis.js';
 import { RedisKeys } from '../store/redis-keys.js';
 import { RunStore } from '../store/runs.js';
@@ -141,7 +141,7 @@ async function connect(config: Config): Promise<World | undefined> {
 
 /** The connector's window that is under way or next: the open one that begins first. */
 async function openWindow(store: MaintenanceStore, name: string): Promise<WindowRecord | undefined> {
-  const open = (await store.windows(Date.now() - 86_400_000)).filter(
+  const open = (await store.windows(Date.now() - WINDOW_RETENTION_MS)).filter(
     (w) => w.run.connector === name && !isTerminal(w.run.state),
   );
   return open.sort((a, b) => effectiveWindow(a).from - effectiveWindow(b).from)[0];

@@ -26,6 +26,16 @@ export function noteLine(note: MaintenanceNote): Inline[] {
   }
 }
 
+/** The note on a test run: a passing test of a connector left deactivated clears that mark (store/maintenance.ts). */
+export function testNoteLine(note: MaintenanceNote, passed: boolean): Inline[] {
+  if (note.kind !== 'still-deactivated' || !passed) return noteLine(note);
+  return [
+    '✅ This passing test clears the “still deactivated” mark its maintenance window ',
+    { code: note.runId },
+    ' left: Align Bot takes it that the connector was activated again.',
+  ];
+}
+
 /** A test that failed while its connector was in maintenance: why the failures do not count. */
 export const MAINTENANCE_TEST_NOTE =
   'Failures are expected while Jira is in maintenance: they are not counted against the connector, and Align Bot brings it back after the window.';

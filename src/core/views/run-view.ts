@@ -6,7 +6,7 @@ import { diagnosis } from '../diagnosis.js';
 import type { MaintenanceNote } from '../maintenance.js';
 import { isTerminal, type Run, type RunState, type StepRecord } from '../run.js';
 import { promptMessage } from './guided-view.js';
-import { MAINTENANCE_TEST_NOTE, noteLine } from './maintenance-note.js';
+import { MAINTENANCE_TEST_NOTE, testNoteLine } from './maintenance-note.js';
 import {
   type Block,
   type ChecklistItem,
@@ -148,7 +148,7 @@ export function rootMessage(run: Run, custom: { headline?: string; blocks?: Bloc
     { type: 'text', text: [{ b: headline }] },
     ...(custom.blocks ?? []),
     ...(reason ? [{ type: 'text' as const, text: reason }] : []),
-    ...(note ? [{ type: 'context' as const, text: noteLine(note) }] : []),
+    ...(note ? [{ type: 'context' as const, text: testNoteLine(note, run.state === 'succeeded') }] : []),
     {
       type: 'context',
       text: [

@@ -3,10 +3,13 @@
  * maintenance window — the Deactivate prompt before it with a note to the channel and a reminder, "in maintenance"
  * in a report and a test during it, Jira down and then up after it, the Activate prompt, the final full test with
  * Jira Align's sync errors — and a window where nobody activates the connector: reminders, an escalation that
- * mentions the admins, the run ending "still deactivated", and the next report highlighting it.
+ * mentions the admins, the run ending "still deactivated", and the next report highlighting it. The workers are
+ * restarted while the first window waits for its prompt time.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remindersOf } from '../../../src/core/runbooks/maintenance.js';
+import { createLogger } from '../../../src/logger.js';
+import { connectInfra, type Infra, type Stoppable, startWorkers } from '../../../src/services.js';
 import { ADMIN, type BotHarness, OPERATOR, startBot } from '../../helpers/bot.js';
 import { click, openAsk } from '../../helpers/guided.js';
 import { testPrefix } from '../../helpers/redis.js';
@@ -31,16 +34,34 @@ const clock = new TestClock();
 let bot: BotHarness;
 let acme: Awaited<ReturnType<typeof alignedConnector>>;
 
+let worker: { infra: Infra; workers: Stoppable } | undefined;
+
+/** Workers of our own, so a test can restart them while a window waits. */
+async function startWorker() {
+  const infra = await connectInfra(bot.config, createLogger('silent'), 'worker');
+  infra.clock = clock;
+  worker = { infra, workers: await startWorkers(infra) };
+}
+
+async function stopWorker() {
+  await worker?.workers.close();
+  await worker?.infra.close();
+  worker = undefined;
+}
+
 beforeAll(async () => {
   bot = await startBot({
     prefix: testPrefix('maint-window'),
     connectors: [{ name: 'globex', host: 'globex.atlassian.net' }],
+    workers: false,
     clock,
   });
   acme = await alignedConnector(bot, 'acme');
+  await startWorker();
 });
 
 afterAll(async () => {
+  await stopWorker();
   await bot.stop();
 });
 
@@ -72,6 +93,11 @@ describe('a maintenance window, end to end', () => {
     const root = await waitFor(() => messageWith(bot, channel, runId), { what: 'the root message' });
     expect(root.text).toContain('maintenance acme: scheduled');
     expect(text(root)).toContain('(UTC+01:00)');
+
+    // The window waits in Redis as a delayed job: it survives a restart of the workers.
+    await until(bot, runId, 'parked until the prompt', (r) => r.state === 'waiting');
+    await stopWorker();
+    await startWorker();
 
     // Lead time: the Deactivate ask in the thread and the note to the channel.
     await wakeAt(bot, clock, runId, from - 15 * MIN + 1000);
@@ -249,6 +275,9 @@ describe('a maintenance window, end to end', () => {
     // The admin activates it and runs a test that passes: the mark is gone from the next report.
     const test = await command(bot, 'test globex', 'CMAINT6', OPERATOR);
     await until(bot, test.runId!, 'the test passed', (r) => r.state === 'succeeded');
+    await waitFor(() => text(messageWith(bot, 'CMAINT6', test.runId!)).includes('This passing test clears'), {
+      what: 'the test says it clears the mark',
+    });
     const next = await reportRoot('CMAINT7');
     expect(text(next)).not.toContain('Still deactivated');
   });
