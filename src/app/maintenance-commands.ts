@@ -147,7 +147,7 @@ export class MaintenanceCommands {
       requestedBy: request.user,
       conversation: request.conversation,
       params: params as unknown as Record<string, unknown>,
-      now: Date.now(),
+      now,
     });
     await this.bounded(this.deps.runs.create(run));
     try {
