@@ -30,6 +30,8 @@ type Edge = 'start' | 'end';
 /** Who the signal and the audit name. */
 const CLI_ACTOR = 'align-bot maintenance (CLI)';
 const POLL_MS = 1000;
+/** How long the CLI keeps waking the window's job until its run has read the signal. */
+const SEEN_WITHIN_MS = 30_000;
 
 export function maintenanceCli(ctx: CliContext): Command {
   const command = newCommand('maintenance', ctx)
@@ -97,7 +99,7 @@ async function runEdge(edge: Edge, name: string, waitMin: number, ctx: CliContex
     }
     const runId = window.run.id;
     await world.store.signal(runId, edge, Date.now(), CLI_ACTOR);
-    await world.queues.wake(runId);
+    await wakeUntilSeen(world, runId, edge);
     await world.audit
       .append({ actor: CLI_ACTOR, action: `maintenance ${edge}`, outcome: 'ok', connector: name, runId })
       .catch(() => undefined);
@@ -114,6 +116,22 @@ async function runEdge(edge: Edge, name: string, waitMin: number, ctx: CliContex
   } finally {
     await world.queues.close().catch(() => undefined);
     world.redis.disconnect();
+  }
+}
+
+/**
+ * Wakes the window's job until its run has read the signal. A job that is running right now cannot be promoted,
+ * and would otherwise park until its old deadline without seeing the signal.
+ */
+async function wakeUntilSeen(world: World, runId: string, edge: Edge): Promise<void> {
+  const deadline = Date.now() + SEEN_WITHIN_MS;
+  while (Date.now() < deadline) {
+    const run = await world.runs.get(runId);
+    const seen = run?.facts.window as { startedBy?: string; endedBy?: string } | undefined;
+    if (!run || isTerminal(run.state) || (edge === 'start' ? seen?.startedBy : seen?.endedBy)) return;
+    const job = await world.queues.runs.getJob(runId);
+    if (job && (await job.getState()) === 'delayed') await job.promote().catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 

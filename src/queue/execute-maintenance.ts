@@ -22,7 +22,10 @@ export async function executeMaintenance(
 ): Promise<void> {
   const spec = await deps.connectors.get(run.connector);
   if (!spec) return life.end(run, runOutcome('connector-gone'));
-  await executeGuided(run, maintenanceSteps(), maintenanceContext(run, spec, deps), parking, life, deps);
+  const ctx = maintenanceContext(run, spec, deps);
+  // Every wake-up reads the window afresh, so the run (and the CLI waiting on it) sees a signal at once.
+  await ctx.window();
+  await executeGuided(run, maintenanceSteps(), ctx, parking, life, deps);
 }
 
 export function maintenanceContext(run: Run, spec: ConnectorSpec, deps: RunDeps): MaintenanceContext {
