@@ -8,6 +8,7 @@ import { DEFAULT_ALLOWED_HOSTS, type EgressOptions, parseResolveList } from './a
 import { parseHostRule } from './atlassian/egress-hosts.js';
 import { PlatformSettingsError } from './chat/platform.js';
 import { PLATFORMS } from './chat/platforms.js';
+import type { MaintenanceSettings } from './core/maintenance.js';
 import type { ReportSettings } from './queue/report-settings.js';
 import { ConnectorsFileError } from './store/connectors-file.js';
 import { DEFAULT_RETENTION_DAYS } from './store/history.js';
@@ -91,6 +92,10 @@ const schema = z.object({
   ALIGN_BOT_REPORT_PER_HOST: z.coerce.number().int().min(1).max(50).default(4),
   ALIGN_BOT_HISTORY_DAYS: z.coerce.number().int().min(1).max(3650).default(DEFAULT_RETENTION_DAYS),
   ALIGN_BOT_REPORT_MIN_INTERVAL_MIN: z.coerce.number().int().min(1).max(10_080).default(5),
+  ALIGN_BOT_MAINTENANCE_LEAD_MIN: z.coerce.number().int().min(0).max(1440).default(15),
+  ALIGN_BOT_MAINTENANCE_REMIND_MIN: z.coerce.number().int().min(1).max(1440).default(10),
+  ALIGN_BOT_MAINTENANCE_ESCALATE_MIN: z.coerce.number().int().min(1).max(10_080).default(60),
+  ALIGN_BOT_MAINTENANCE_GIVE_UP_MIN: z.coerce.number().int().min(1).max(10_080).default(240),
   ALIGN_BOT_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   ALIGN_BOT_METRICS_HOST: z.union([z.ipv4(), z.ipv6(), z.hostname()]).default('127.0.0.1'),
   ALIGN_BOT_ADMIN_USER: z
@@ -119,6 +124,10 @@ const FIXES: Record<string, string> = {
   ALIGN_BOT_REPORT_PER_HOST: 'use a whole number from 1 to 50',
   ALIGN_BOT_HISTORY_DAYS: 'use a number of days from 1 to 3650',
   ALIGN_BOT_REPORT_MIN_INTERVAL_MIN: 'use a number of minutes from 1 to 10080',
+  ALIGN_BOT_MAINTENANCE_LEAD_MIN: 'use a number of minutes from 0 to 1440 (default 15)',
+  ALIGN_BOT_MAINTENANCE_REMIND_MIN: 'use a number of minutes from 1 to 1440 (default 10)',
+  ALIGN_BOT_MAINTENANCE_ESCALATE_MIN: 'use a number of minutes from 1 to 10080 (default 60)',
+  ALIGN_BOT_MAINTENANCE_GIVE_UP_MIN: 'use a number of minutes from 1 to 10080 (default 240)',
   ALIGN_BOT_METRICS_PORT:
     'use a port number such as 9464 (the default for start and web; 0 picks a free one), or unset it',
   ALIGN_BOT_METRICS_HOST:
@@ -158,6 +167,8 @@ export interface Config {
   approvals: { allowSelfApproval: boolean; ttlMs: number };
   promptTtlMs: number;
   reports: ReportSettings;
+  /** Maintenance windows: lead time, reminders, escalation, giving up (minutes in the environment). */
+  maintenance: MaintenanceSettings;
   /** The internal listener's port (/metrics): set, or DEFAULT_METRICS_PORT for start and web; a worker only if set. */
   metricsPort?: number;
   /** The internal listener's address; 127.0.0.1 unless configured. */
@@ -281,6 +292,12 @@ function toConfig(
       perHost: e.ALIGN_BOT_REPORT_PER_HOST,
       retentionDays: e.ALIGN_BOT_HISTORY_DAYS,
       minIntervalMs: e.ALIGN_BOT_REPORT_MIN_INTERVAL_MIN * 60_000,
+    },
+    maintenance: {
+      leadMs: e.ALIGN_BOT_MAINTENANCE_LEAD_MIN * 60_000,
+      remindMs: e.ALIGN_BOT_MAINTENANCE_REMIND_MIN * 60_000,
+      escalateMs: e.ALIGN_BOT_MAINTENANCE_ESCALATE_MIN * 60_000,
+      giveUpMs: e.ALIGN_BOT_MAINTENANCE_GIVE_UP_MIN * 60_000,
     },
     ...(e.ALIGN_BOT_METRICS_PORT !== undefined ? { metricsPort: e.ALIGN_BOT_METRICS_PORT } : {}),
     metricsHost: e.ALIGN_BOT_METRICS_HOST,

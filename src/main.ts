@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * align-bot: one entry, subcommands (src/cli/program.ts): start | web | worker | sandbox | test | report | explain
- * | help. A server keeps the process running; every other command sets the exit code.
+ * align-bot: one entry, subcommands (src/cli/program.ts): start | web | worker | sandbox | test | report |
+ * maintenance | explain | help. A server keeps the process running; every other command sets the exit code.
  */
 import { cliContext, runCommand } from './cli/command.js';
 import { alignBotProgram } from './cli/program.js';

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ActionService } from './app/action-service.js';
 import { CommandService } from './app/command-service.js';
+import { MaintenanceCommands } from './app/maintenance-commands.js';
 import { ReportCommands } from './app/report-commands.js';
 import { EgressGuard } from './atlassian/egress.js';
 import { GuardedHttpClient } from './atlassian/http.js';
@@ -17,7 +18,7 @@ import type { ChatPlatform, Ingress } from './chat/platform.js';
 import { PLATFORMS } from './chat/platforms.js';
 import type { ChatPort } from './chat/port.js';
 import { type Config, ConfigError, DEFAULT_METRICS_PORT } from './config.js';
-import { systemClock } from './core/ports.js';
+import { type Clock, systemClock } from './core/ports.js';
 import { DEFAULT_LIMITS } from './core/runbooks/checks/context.js';
 import { OUTBOX_QUEUE, RUNS_QUEUE } from './queue/names.js';
 import { outboxProcessor } from './queue/outbox.js';
@@ -37,6 +38,7 @@ import { DeliveryStore } from './store/delivery.js';
 import { FormStore } from './store/forms.js';
 import { Heartbeats, startHeartbeat } from './store/heartbeats.js';
 import { HistoryStore } from './store/history.js';
+import { MaintenanceStore } from './store/maintenance.js';
 import { createRedis, evictionPolicyWarning, waitReady } from './store/redis.js';
 import { RedisKeys } from './store/redis-keys.js';
 import { ReportStateStore } from './store/report-state.js';
@@ -62,6 +64,9 @@ export interface Infra {
   decisions: DecisionStore;
   forms: FormStore;
   vault?: Vault;
+  maintenance: MaintenanceStore;
+  /** The clock runs see (system time; tests drive maintenance windows with their own). */
+  clock: Clock;
   close(): Promise<void>;
 }
 
@@ -82,12 +87,13 @@ export async function connectInfra(config: Config, logger: Logger, role: 'web' |
   if (warning) logger.warn(`IMPORTANT: ${warning}`);
   const keys = new RedisKeys(config.redisPrefix);
   const queues = new Queues(redis, config.redisPrefix);
+  const runs = new RunStore(redis, keys);
   return {
     config,
     logger,
     keys,
     redis,
-    runs: new RunStore(redis, keys),
+    runs,
     deliveries: new DeliveryStore(redis, keys),
     connectors: new ConnectorStore(redis, keys, fileSpecs),
     audit: new AuditLog(redis, keys),
@@ -95,6 +101,8 @@ export async function connectInfra(config: Config, logger: Logger, role: 'web' |
     decisions: new DecisionStore(redis, keys),
     forms: new FormStore(redis, keys),
     ...(config.masterKeys.length > 0 ? { vault: new Vault(redis, keys, config.masterKeys) } : {}),
+    maintenance: new MaintenanceStore(redis, keys, runs),
+    clock: systemClock,
     async close() {
       await queues.close();
       redis.disconnect();
@@ -179,13 +187,15 @@ export async function startWorkers(infra: Infra, chat?: Record<string, ChatPort>
     decisions: infra.decisions,
     audit: infra.audit,
     ...(infra.vault ? { vault: infra.vault, storedSecret: (id: string) => infra.vault!.get(id) } : {}),
-    clock: systemClock,
+    clock: infra.clock,
     env: process.env,
     testContext: testContextFactory(config),
     inspectKey: inspectPublicKey,
     promptTtlMs: config.promptTtlMs,
     approvalTtlMs: config.approvals.ttlMs,
     history,
+    maintenance: infra.maintenance,
+    admins: config.roles.admins,
     logger,
   };
   const runs = new Worker(
@@ -287,6 +297,12 @@ export async function startWeb(
     logger,
     deliveries: infra.deliveries,
     reports: new ReportCommands({ ...infra, scheduler, settings: config.reports, logger }),
+    maintenance: new MaintenanceCommands({
+      ...infra,
+      store: infra.maintenance,
+      settings: config.maintenance,
+      policy: config.roles,
+    }),
   });
   const publicUrl = { value: config.publicUrl ?? `http://localhost:${port}` };
   const actions = new ActionService({

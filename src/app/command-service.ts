@@ -28,6 +28,7 @@ import type { DeliveryStore } from '../store/delivery.js';
 import { withTimeout } from '../store/redis.js';
 import { newRunId, type RunStore } from '../store/runs.js';
 import type { CommandRequest } from './command-request.js';
+import type { MaintenanceCommands } from './maintenance-commands.js';
 import type { ReportCommands } from './report-commands.js';
 
 /** The parts of each store the ack path uses (narrow, so unit tests can pass in-memory stores). */
@@ -44,6 +45,7 @@ export interface CommandDeps {
   reports?: ReportCommands;
   /** Where a platform that answers with the run's root records it (CommandRequest.answerWithRoot). */
   deliveries?: DeliveryStore;
+  maintenance?: MaintenanceCommands;
 }
 
 export const ACK_BUDGET_MS = 2000;
@@ -159,6 +161,9 @@ export class CommandService {
       case 'report':
         if (this.deps.reports) return this.deps.reports.handle(command, request);
         return say(`${request.prefix} report is not available in this deployment.`);
+      case 'maintenance':
+        if (this.deps.maintenance) return this.deps.maintenance.handle(command, request);
+        return say(`${request.prefix} maintenance is not available in this deployment.`);
     }
   }
 
@@ -248,7 +253,8 @@ export class CommandService {
     if (name && specs.length === 0)
       return say(`No connector named “${name}”. ${prefix} list shows the connectors.`);
     const last = await this.deps.connectors.lastResults(specs.map((s) => s.name));
-    return listView(specs, last, prefix);
+    const maintenance = await this.deps.maintenance?.notes();
+    return listView(specs, last, prefix, Date.now(), maintenance);
   }
 
   private bounded<T>(promise: Promise<T>, deadline: number): Promise<T> {

@@ -28,9 +28,15 @@ export function cliContext(io: Io, config: () => Config): CliContext {
   return { io, config, outcome: EXIT.ok };
 }
 
-/** A command (or the program itself, `align-bot`) set up as every align-bot command is. */
-export function newCommand(name: string, ctx: CliContext): Command {
-  const path = name === 'align-bot' ? name : `align-bot ${name}`;
+/**
+ * A command (or the program itself, `align-bot`) set up as every align-bot command is; `path` is how it is typed,
+ * for a subcommand of a subcommand (`align-bot maintenance start`).
+ */
+export function newCommand(
+  name: string,
+  ctx: CliContext,
+  path = name === 'align-bot' ? name : `align-bot ${name}`,
+): Command {
   return new Command(name)
     .exitOverride()
     .showSuggestionAfterError()

@@ -7,6 +7,7 @@ import { asConfigError } from '../config.js';
 import { createLogger } from '../logger.js';
 import { action, type CliContext, EXIT, newCommand } from './command.js';
 import { explainCli } from './explain.js';
+import { maintenanceCli } from './maintenance-command.js';
 import { RedisUnavailable } from './private-redis.js';
 import { reportCli } from './report-command.js';
 import { type Mode, runServer } from './start.js';
@@ -24,7 +25,11 @@ export function alignBotProgram(ctx: CliContext): Command {
     .description('Align Bot: chatops for the Jira Align → Jira connector. Configuration: README.md')
     .helpCommand(false);
   for (const [mode, description] of SERVERS) program.addCommand(serverCli(mode, description, ctx));
-  program.addCommand(testCli(ctx)).addCommand(reportCli(ctx)).addCommand(explainCli(ctx));
+  program
+    .addCommand(testCli(ctx))
+    .addCommand(reportCli(ctx))
+    .addCommand(maintenanceCli(ctx))
+    .addCommand(explainCli(ctx));
   return program.addCommand(helpCli(program, ctx));
 }
 

@@ -28,6 +28,7 @@ const REQUIRED: Record<Verb, Role> = {
   rotate: 'admin',
   report: 'admin',
   audit: 'admin',
+  maintenance: 'admin',
 };
 
 export function requiredRole(verb: Verb): Role {

@@ -17,6 +17,7 @@ export const VERBS = [
   'report',
   'audit',
   'cancel',
+  'maintenance',
 ] as const;
 export type Verb = (typeof VERBS)[number];
 
@@ -39,7 +40,14 @@ export type Command =
   | { verb: 'report'; action: 'now' | 'off' | 'list' }
   | { verb: 'report'; action: 'schedule'; cron: string; tz?: string; onlyChanges: boolean }
   | { verb: 'audit'; name?: string }
-  | { verb: 'cancel'; runId: string };
+  | { verb: 'cancel'; runId: string }
+  | MaintenanceCommand;
+
+/** `maintenance <name> --from … --until … [--tz Zone]`, `maintenance list`, `maintenance cancel <id>` (issue 13). */
+export type MaintenanceCommand =
+  | { verb: 'maintenance'; action: 'schedule'; name: string; from: string; until: string; tz: string }
+  | { verb: 'maintenance'; action: 'list' }
+  | { verb: 'maintenance'; action: 'cancel'; runId: string };
 
 export class UsageError extends Error {
   readonly code = 'USAGE';
@@ -96,6 +104,16 @@ export const USAGE: Record<Verb, { usage: string; summary: string; examples: str
     usage: 'cancel <run-id>',
     summary: 'Stop a run that waits for a person.',
     examples: ['cancel r-8f2k1x9q'],
+  },
+  maintenance: {
+    usage:
+      'maintenance <name> --from <time> --until <time> [--tz Zone]  ·  maintenance list  ·  maintenance cancel <id>',
+    summary:
+      'Plan a Jira maintenance window: Deactivate before, “in maintenance” during, Activate and verify after.',
+    examples: [
+      'maintenance acme --from 2026-12-05T22:00 --until 2026-12-06T02:00 --tz Europe/Berlin',
+      'maintenance list',
+    ],
   },
 };
 
@@ -249,14 +267,58 @@ const PARSERS: Record<Verb, Parser> = {
   },
   cancel: (args) => {
     const { positionals } = parse('cancel', args, {});
-    const [id, extra] = positionals;
-    if (id === undefined || extra !== undefined)
-      throw new UsageError('cancel needs one run id, e.g. cancel r-8f2k1x9q.', 'cancel');
-    if (!RUN_ID.test(id))
-      throw new UsageError(`"${clip(id)}" is not a run id (they look like r-8f2k1x9q).`, 'cancel');
-    return { verb: 'cancel', runId: id };
+    return { verb: 'cancel', runId: runId('cancel', positionals) };
   },
+  maintenance: (args) => parseMaintenance(args),
 };
+
+// ── maintenance (issue 13) ─────────────────────────────────────────────────────────────────────────────────────
+/** The syntax only; whether the times exist, lie ahead and fit is checked with a clock (core/maintenance.ts). */
+function parseMaintenance(args: string[]): MaintenanceCommand {
+  const [first, ...rest] = args;
+  if (first === 'list') {
+    if (rest.length > 0) throw new UsageError('maintenance list takes no more arguments.', 'maintenance');
+    return { verb: 'maintenance', action: 'list' };
+  }
+  if (first === 'cancel') {
+    const { positionals } = parse('maintenance', rest, {});
+    return {
+      verb: 'maintenance',
+      action: 'cancel',
+      runId: runId('maintenance', positionals, 'maintenance cancel'),
+    };
+  }
+  const { values, positionals } = parse('maintenance', args, {
+    from: { type: 'string' },
+    until: { type: 'string' },
+    tz: { type: 'string' },
+  });
+  const name = oneName('maintenance', positionals);
+  if (!values.from || !values.until)
+    throw new UsageError(
+      'maintenance needs --from and --until, e.g. --from 2026-12-05T22:00 --until 2026-12-06T02:00 --tz Europe/Berlin.',
+      'maintenance',
+    );
+  return {
+    verb: 'maintenance',
+    action: 'schedule',
+    name,
+    from: values.from,
+    until: values.until,
+    tz: values.tz === undefined ? 'UTC' : timeZone(values.tz, 'maintenance'),
+  };
+}
+// ────────────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** One run id; `command` is how the person typed the command ("cancel", "maintenance cancel"). */
+function runId(verb: Verb, positionals: string[], command: string = verb): string {
+  const [id, extra] = positionals;
+  if (id === undefined || extra !== undefined)
+    throw new UsageError(`${command} needs one run id, e.g. ${command} r-8f2k1x9q.`, verb);
+  if (!RUN_ID.test(id))
+    throw new UsageError(`"${clip(id)}" is not a run id (they look like r-8f2k1x9q).`, verb);
+  return id;
+}
 
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
 
@@ -328,15 +390,12 @@ function projectKey(verb: Verb, raw: string): string {
   return key;
 }
 
-function timeZone(raw: string): string {
+function timeZone(raw: string, verb: Verb = 'report'): string {
   try {
     new Intl.DateTimeFormat('en', { timeZone: raw });
     return raw;
   } catch {
-    throw new UsageError(
-      `"${clip(raw)}" is not a time zone; use an IANA name such as Europe/Berlin.`,
-      'report',
-    );
+    throw new UsageError(`"${clip(raw)}" is not a time zone; use an IANA name such as Europe/Berlin.`, verb);
   }
 }
 

@@ -3,6 +3,7 @@
  * here once. The codes are an API (CLI JSON output, audit, metrics): never rename one.
  */
 import { BOT_DIAGNOSES } from './diagnosis-bot.js';
+import { MAINTENANCE_DIAGNOSES } from './diagnosis-maintenance.js';
 
 export const DIAGNOSIS_CODES = [
   'EGRESS_BLOCKED',
@@ -40,6 +41,7 @@ export const DIAGNOSIS_CODES = [
   'TOKEN_EXPIRING_SOON',
   'TOKEN_EXPIRED',
   'AUTH_CHANGE_NEEDS_DEACTIVATE',
+  'ALIGN_CONNECTOR_DEACTIVATED',
   'MASTER_KEY_MISSING',
   'BOT_INTERNAL_FAILURE',
 ] as const;
@@ -71,6 +73,7 @@ type Entry = Omit<Diagnosis, 'code'>;
 
 const CATALOGUE: Record<DiagnosisCode, Entry> = {
   ...BOT_DIAGNOSES,
+  ...MAINTENANCE_DIAGNOSES,
   EGRESS_BLOCKED: {
     title: 'Outbound request refused by the egress guard',
     side: 'bot',

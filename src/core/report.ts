@@ -3,6 +3,7 @@
  * changed since the channel's previous report. Every renderer (Slack, Teams, the CLI) draws this. Pure: no I/O.
  */
 import type { DiagnosisCode } from './diagnosis.js';
+import type { MaintenanceNote } from './maintenance.js';
 import type { CheckResult } from './runbooks/checks/run-checks.js';
 import { localDay, type Sample, type SampleStatus, uptimeWindows } from './uptime.js';
 
@@ -68,6 +69,23 @@ export interface ReportChanges {
   expiry: string[];
 }
 
+/** A connector in a maintenance window: not tested, not counted, its previous snapshot entry carried over. */
+export interface MaintenanceRow {
+  name: string;
+  runId: string;
+  until: number;
+  tz: string;
+  previous?: ReportSnapshot['connectors'][string];
+}
+
+/** A connector whose last maintenance window ended without a confirmed Activate. */
+export interface DeactivatedRow {
+  name: string;
+  runId: string;
+  since: number;
+  tz: string;
+}
+
 export interface ReportData {
   generatedAt: number;
   timeZone: string;
@@ -81,6 +99,9 @@ export interface ReportData {
   firstReport: boolean;
   /** Where uptime and changes came from. */
   history: 'redis' | 'none';
+  /** Connectors in a maintenance window (counted in `total`, not in `counts`), and those left deactivated. */
+  maintenance?: MaintenanceRow[];
+  stillDeactivated?: DeactivatedRow[];
 }
 
 /** What the next report compares with: per connector, its status, cause and expiry tier. */
@@ -99,6 +120,8 @@ export interface ReportInput {
   history?: Map<string, HistorySummary>;
   lastFailures?: Map<string, { at: number; code?: string }>;
   previous?: ReportSnapshot;
+  /** Maintenance notes by connector: those in a window are listed instead of tested; those left deactivated fail. */
+  maintenance?: Map<string, MaintenanceNote>;
 }
 
 const DAY_MS = 86_400_000;
@@ -200,8 +223,12 @@ export function buildReport(input: ReportInput): ReportData {
     removed: [],
     expiry: [],
   };
+  const { inWindow, deactivated } = maintenanceOf(input);
   const rows = input.connectors.map(({ tokenExpiresAt, result }) => {
-    const row = rowOf(result, expiryOf(tokenExpiresAt, now, input.timeZone), input);
+    const row = withDeactivated(
+      rowOf(result, expiryOf(tokenExpiresAt, now, input.timeZone), input),
+      deactivated.get(result.name),
+    );
     const change = previous ? changeOf(row, previous) : undefined;
     if (change) {
       row.change = change.kind;
@@ -214,8 +241,11 @@ export function buildReport(input: ReportInput): ReportData {
       STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
       a.name.localeCompare(b.name, 'en', { numeric: true }),
   );
+  const maintenance = [...inWindow]
+    .map(([name, note]) => maintenanceRow(name, note, previous))
+    .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
   if (previous) {
-    const names = new Set(rows.map((r) => r.name));
+    const names = new Set([...rows.map((r) => r.name), ...maintenance.map((m) => m.name)]);
     changes.removed = Object.keys(previous.connectors)
       .filter((n) => !names.has(n))
       .sort();
@@ -223,17 +253,62 @@ export function buildReport(input: ReportInput): ReportData {
   const counts = { ok: 0, warn: 0, fail: 0 };
   for (const row of rows) counts[row.status] += 1;
   const anyChange = Object.values(changes).some((list) => list.length > 0);
+  const stillDeactivated = [...deactivated.values()]
+    .filter((d) => rows.some((r) => r.name === d.name))
+    .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
   return {
     generatedAt: now,
     timeZone: input.timeZone,
     durationMs: input.durationMs,
-    total: rows.length,
+    total: rows.length + maintenance.length,
     counts,
     rows,
     changes,
-    changed: !previous || anyChange,
+    changed: !previous || anyChange || stillDeactivated.length > 0,
     firstReport: !previous,
     history: input.history ? 'redis' : 'none',
+    ...(maintenance.length > 0 ? { maintenance } : {}),
+    ...(stillDeactivated.length > 0 ? { stillDeactivated } : {}),
+  };
+}
+
+/** The report's maintenance notes, split: connectors in a window, and those left deactivated by one. */
+function maintenanceOf(input: ReportInput) {
+  const inWindow = new Map<string, Extract<MaintenanceNote, { kind: 'in-maintenance' }>>();
+  const deactivated = new Map<string, DeactivatedRow>();
+  for (const [name, note] of input.maintenance ?? []) {
+    if (note.kind === 'in-maintenance') inWindow.set(name, note);
+    if (note.kind === 'still-deactivated')
+      deactivated.set(name, { name, runId: note.runId, since: note.since, tz: note.tz });
+  }
+  return { inWindow, deactivated };
+}
+
+function maintenanceRow(
+  name: string,
+  note: Extract<MaintenanceNote, { kind: 'in-maintenance' }>,
+  previous: ReportSnapshot | undefined,
+): MaintenanceRow {
+  const before = previous?.connectors[name];
+  return { name, runId: note.runId, until: note.until, tz: note.tz, ...(before ? { previous: before } : {}) };
+}
+
+/** The check a still-deactivated connector fails in the report: no verdict of Jira's can say it is active. */
+export const DEACTIVATED_CHECK_TITLE = 'Connector active after maintenance';
+
+/**
+ * A connector left deactivated by its last maintenance window fails with ALIGN_CONNECTOR_DEACTIVATED, even while
+ * Jira answers: nothing syncs. A failure of its own keeps its cause (the highlight lists it anyway).
+ */
+function withDeactivated(row: ReportRow, deactivated: DeactivatedRow | undefined): ReportRow {
+  if (!deactivated || row.status === 'fail') return row;
+  return {
+    ...row,
+    status: 'fail',
+    code: 'ALIGN_CONNECTOR_DEACTIVATED',
+    check: DEACTIVATED_CHECK_TITLE,
+    detail: `Its maintenance window ${deactivated.runId} ended without a confirmed Activate.`,
+    failingSince: deactivated.since,
   };
 }
 
@@ -309,6 +384,8 @@ function changeOf(
 
 export function snapshotOf(data: ReportData, runId?: string): ReportSnapshot {
   const connectors: ReportSnapshot['connectors'] = {};
+  // A connector in maintenance was not tested: the next report compares with what was known before the window.
+  for (const m of data.maintenance ?? []) if (m.previous) connectors[m.name] = m.previous;
   for (const row of data.rows) {
     connectors[row.name] = {
       s: row.status,

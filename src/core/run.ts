@@ -7,7 +7,7 @@ import type { StepStatus } from './status.js';
 
 export type { CheckStatus, StepStatus } from './status.js';
 
-export const RUN_KIND_IDS = ['test', 'connect', 'rotate', 'report'] as const;
+export const RUN_KIND_IDS = ['test', 'connect', 'rotate', 'report', 'maintenance'] as const;
 export type RunKind = (typeof RUN_KIND_IDS)[number];
 
 export type RunState = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'expired';
@@ -28,6 +28,8 @@ export const END_STATE = {
   'connector-gone': 'failed',
   /** Align Bot itself failed: the job failed on its last attempt, or was lost. */
   'internal-failure': 'failed',
+  /** A test failed while its connector was in a maintenance window: no verdict on the connector. */
+  'in-maintenance': 'cancelled',
 } as const satisfies Record<string, EndState>;
 export type EndReason = keyof typeof END_STATE;
 

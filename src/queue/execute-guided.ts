@@ -1,7 +1,8 @@
 /**
- * Executes a guided run (connect, rotate) in a worker. A step that waits for a person parks the job
- * (moveToDelayed until its deadline + DelayedError): it holds no worker slot and survives restarts. A click or a
- * form submission records a decision (first write wins) and promotes the job; the step is asked again with it.
+ * Executes a guided run (connect, rotate, maintenance) in a worker. A step that waits for a person parks the job
+ * (moveToDelayed until its deadline, or an earlier wake-up time it asked for, + DelayedError): it holds no worker
+ * slot and survives restarts. A click or a form submission records a decision (first write wins) and promotes the
+ * job; the step is asked again with it. A step that sleeps until a time parks the same way, asking nothing.
  * Starting, parking and ending go through the run lifecycle.
  */
 import type { Job } from 'bullmq';
@@ -12,8 +13,11 @@ import {
   DEFAULT_PROMPT_TTL_MS,
   type GuidedContext,
   type GuidedStep,
+  isSleep,
   isWait,
+  type SleepOutcome,
   type StepResult,
+  type WaitOutcome,
 } from '../core/runbooks/guided.js';
 import type { RunDeps } from './run-deps.js';
 import type { RunLifecycle } from './run-lifecycle.js';
@@ -25,10 +29,10 @@ export interface Parking {
   token: string | undefined;
 }
 
-export async function executeGuided(
+export async function executeGuided<C extends GuidedContext>(
   run: Run,
-  steps: GuidedStep[],
-  ctx: GuidedContext,
+  steps: GuidedStep<C>[],
+  ctx: C,
   parking: Parking,
   life: RunLifecycle,
   deps: RunDeps,
@@ -50,6 +54,10 @@ export async function executeGuided(
       const outcome = reason
         ? ({ status: 'skip', detail: reason } as StepResult)
         : await step.run(ctx, decision);
+      if (isSleep(outcome)) {
+        await sleep(run, record, outcome, ctx, parking, life, deps);
+        continue;
+      }
       if (!isWait(outcome)) {
         if (decision) resolvePrompt(record, decision);
         applyResult(record, outcome, deps.clock.now());
@@ -71,7 +79,7 @@ export async function executeGuided(
 async function wait(
   run: Run,
   record: StepRecord,
-  outcome: { wait: Prompt; failure?: { code: NonNullable<StepRecord['code']>; detail?: string } },
+  outcome: WaitOutcome,
   ctx: GuidedContext,
   parking: Parking,
   life: RunLifecycle,
@@ -79,8 +87,9 @@ async function wait(
 ): Promise<void> {
   const attempt = record.attempt ?? 0;
   const now = deps.clock.now();
-  const prompt = outcome.wait;
+  const prompt: Prompt = outcome.wait;
   record.status = 'waiting';
+  if (outcome.until !== undefined) record.deadline = outcome.until;
   record.deadline ??= now + (prompt.ttlMs ?? deps.promptTtlMs ?? DEFAULT_PROMPT_TTL_MS);
   record.prompts = [...(record.prompts ?? []).filter((p) => p.attempt !== attempt), { attempt, prompt }];
   if (outcome.failure) addFailure(run, record, attempt, outcome.failure);
@@ -90,7 +99,32 @@ async function wait(
     return;
   }
   run.facts = ctx.facts;
-  await life.park(run, { stepId: record.id, attempt, deadline: record.deadline }, parking.job, parking.token);
+  const wakeAt = Math.min(record.deadline, outcome.wakeAt ?? Number.POSITIVE_INFINITY);
+  await life.park(run, { stepId: record.id, attempt, deadline: wakeAt }, parking.job, parking.token);
+}
+
+/** The step waits for a time: saved as it reads meanwhile, and parked until then (or run again at once). */
+async function sleep(
+  run: Run,
+  record: StepRecord,
+  outcome: SleepOutcome,
+  ctx: GuidedContext,
+  parking: Parking,
+  life: RunLifecycle,
+  deps: RunDeps,
+): Promise<void> {
+  const now = deps.clock.now();
+  record.status = outcome.status ?? 'running';
+  if (record.status === 'running') record.startedAt ??= now;
+  if (outcome.detail) record.detail = outcome.detail;
+  run.facts = ctx.facts;
+  if (outcome.sleep <= now) return life.save(run);
+  await life.park(
+    run,
+    { stepId: record.id, attempt: record.attempt ?? 0, deadline: outcome.sleep },
+    parking.job,
+    parking.token,
+  );
 }
 
 function nextAttempt(record: StepRecord, decision: Decision): void {

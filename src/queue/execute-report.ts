@@ -11,6 +11,7 @@
  */
 
 import type { ConnectorSpec } from '../core/connector-spec.js';
+import type { MaintenanceNote } from '../core/maintenance.js';
 import type { ConnectorResult, HistorySample, HistorySummary, ReportData } from '../core/report.js';
 import { buildReport, snapshotOf, summarizeHistory } from '../core/report.js';
 import { type Run, runOutcome } from '../core/run.js';
@@ -46,8 +47,21 @@ export async function executeReport(
   if (!run.facts.report) {
     const specs = await deps.connectors.list();
     run.facts.startedAt ??= deps.clock.now();
+    run.facts.maintenance ??= Object.fromEntries((await deps.maintenance?.notes(deps.clock.now())) ?? []);
     await life.start(run, { sync: loud });
-    const done = await testAll(run, specs, life, deps, report, loud);
+    const inWindow = new Set(
+      Object.entries(maintenanceOf(run))
+        .filter(([, note]) => note.kind === 'in-maintenance')
+        .map(([name]) => name),
+    );
+    const done = await testAll(
+      run,
+      specs.filter((s) => !inWindow.has(s.name)),
+      life,
+      deps,
+      report,
+      loud,
+    );
     run.facts.report = await buildFor(run, specs, done, deps, report);
     run.facts.silent = !loud && !(run.facts.report as ReportData).changed;
     delete run.facts.progress;
@@ -144,7 +158,15 @@ async function buildFor(
     history,
     lastFailures,
     ...(previous ? { previous } : {}),
+    maintenance: new Map(
+      Object.entries(maintenanceOf(run)).filter(([name]) => specs.some((s) => s.name === name)),
+    ),
   });
+}
+
+/** The maintenance notes the report read when it started (kept, so a re-delivered run reports the same). */
+function maintenanceOf(run: Run): Record<string, MaintenanceNote> {
+  return (run.facts.maintenance as Record<string, MaintenanceNote> | undefined) ?? {};
 }
 
 /**

@@ -1,10 +1,12 @@
 /**
  * Executes a test run inside a worker: plans the steps on first delivery, skips those already finished on a
  * re-delivery, persists each result before the next check starts, honours a cancel between checks, and ends the
- * run through the lifecycle.
+ * run through the lifecycle. A connector in a maintenance window is tested as usual, but its failures give no
+ * verdict (the run ends "in maintenance"); one still deactivated after a window says so.
  */
 
-import { type Run, runOutcome, stepsOutcome } from '../core/run.js';
+import type { MaintenanceNote } from '../core/maintenance.js';
+import { type Run, type RunOutcome, runOutcome, stepsOutcome } from '../core/run.js';
 import type { CheckResult } from '../core/runbooks/checks/run-checks.js';
 import { runChecks } from '../core/runbooks/checks/run-checks.js';
 import { testChecks } from '../core/runbooks/test.js';
@@ -17,8 +19,11 @@ export async function executeTest(run: Run, life: RunLifecycle, deps: RunDeps): 
   const target = await runTarget(run.params, deps);
   if (!target) return life.end(run, runOutcome('connector-gone'));
   const checks = testChecks(target);
-  if (run.steps.length === 0)
+  if (run.steps.length === 0) {
     run.steps = checks.map((c) => ({ id: c.id, title: c.title, status: 'pending' }));
+    const note = await maintenanceNote(run, deps);
+    if (note) run.facts.maintenance = note;
+  }
   await life.start(run);
 
   const ctx = deps.testContext(target, run.facts);
@@ -31,7 +36,22 @@ export async function executeTest(run: Run, life: RunLifecycle, deps: RunDeps): 
       await life.checkCancel(run);
     },
   });
-  await life.end(run, stepsOutcome(run.steps));
+  await life.end(run, verdict(run));
+}
+
+/** A named connector's maintenance that the test must mention: in a window now, or left deactivated by one. */
+async function maintenanceNote(run: Run, deps: RunDeps): Promise<MaintenanceNote | undefined> {
+  if (typeof run.params.name !== 'string' || !deps.maintenance) return undefined;
+  const note = (await deps.maintenance.notes(deps.clock.now())).get(run.params.name);
+  return note && note.kind !== 'scheduled' ? note : undefined;
+}
+
+function verdict(run: Run): RunOutcome {
+  const outcome = stepsOutcome(run.steps);
+  const note = run.facts.maintenance as MaintenanceNote | undefined;
+  return outcome.reason === 'failed' && note?.kind === 'in-maintenance'
+    ? runOutcome('in-maintenance')
+    : outcome;
 }
 
 function applyResult(run: Run, result: CheckResult, now: number): void {

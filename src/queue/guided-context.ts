@@ -45,6 +45,11 @@ async function runTest(
     ...(secrets.jira ? { jiraSecret: secrets.jira } : {}),
     ...(secrets.align ? { alignSecret: secrets.align } : {}),
   };
+  return targetChecks(target, only, deps);
+}
+
+/** The test runbook's checks against a target: all, or those named plus every check they run after. */
+export async function targetChecks(target: TestTarget, only: string[] | undefined, deps: RunDeps) {
   const all = testChecks(target);
   const wanted = only ? withDependencies(all, only) : undefined;
   return runChecks(

@@ -81,7 +81,8 @@ export async function syncRun(runId: string, deps: OutboxDeps): Promise<void> {
   for (const reply of view.replies) {
     const delivered = state.replies.get(reply.key);
     if (!delivered) {
-      await deps.deliveries.setReply(runId, reply.key, await writer.post(reply.message, root.ref));
+      const thread = reply.inChannel ? undefined : root.ref;
+      await deps.deliveries.setReply(runId, reply.key, await writer.post(reply.message, thread));
     } else if (delivered.hash !== hashMessage(reply.message)) {
       await writer.update(delivered.ref, reply.message);
       await deps.deliveries.setReply(runId, reply.key, {

@@ -8,6 +8,7 @@ import type { AuditLog } from '../store/audit.js';
 import type { ConnectorStore } from '../store/connectors.js';
 import type { DecisionStore } from '../store/decisions.js';
 import type { HistoryStore } from '../store/history.js';
+import type { MaintenanceStore } from '../store/maintenance.js';
 import type { RunStore } from '../store/runs.js';
 import type { StoredSecretReader } from '../store/secret-sources.js';
 import type { Vault } from '../store/vault.js';
@@ -34,6 +35,8 @@ export interface RunDeps {
   audit: Pick<AuditLog, 'append'>;
   vault?: RunVault;
   clock: Clock;
+  /** BullMQ's delays run on wall time; see LifecycleDeps.wallNow. */
+  wallNow?: () => number;
   env: NodeJS.ProcessEnv;
   storedSecret?: StoredSecretReader;
   testContext: TestContextFactory;
@@ -42,5 +45,9 @@ export interface RunDeps {
   history?: Pick<HistoryStore, 'append'>;
   promptTtlMs?: number;
   approvalTtlMs?: number;
+  /** Maintenance windows: tests and reports of a connector in one say so; maintenance runs read their signals. */
+  maintenance?: MaintenanceStore;
+  /** Align Bot's admins, mentioned when a maintenance run escalates. */
+  admins?: string[];
   logger: Logger;
 }

@@ -6,12 +6,15 @@
 import type { Role } from '../core/authz.js';
 import { newRunRecord, type Run, type RunKind, runOutcome } from '../core/run.js';
 import { CONNECT_RUNBOOK_VERSION, connectSteps } from '../core/runbooks/connect.js';
+import { MAINTENANCE_RUNBOOK_VERSION } from '../core/runbooks/maintenance.js';
 import { ROTATE_RUNBOOK_VERSION, rotateSteps } from '../core/runbooks/rotate.js';
 import { TEST_RUNBOOK_VERSION } from '../core/runbooks/test.js';
+import { maintenanceRunView } from '../core/views/maintenance-view.js';
 import { reportRunView } from '../core/views/report-view.js';
 import { runView } from '../core/views/run-view.js';
 import type { RunView } from '../core/views/view.js';
 import { executeGuided, type Parking } from './execute-guided.js';
+import { executeMaintenance } from './execute-maintenance.js';
 import { executeReport, type ReportRunDeps } from './execute-report.js';
 import { executeTest } from './execute-test.js';
 import { guidedContext } from './guided-context.js';
@@ -77,6 +80,17 @@ export const RUN_KINDS: Record<RunKind, RunKindDef> = {
       if (!x.deps.report) throw new Error('report runs need the report dependencies');
       return executeReport(run, x.life, x.deps, x.deps.report);
     },
+  },
+  maintenance: {
+    runbookVersion: MAINTENANCE_RUNBOOK_VERSION,
+    startRole: 'admin',
+    // Windows of one connector may not overlap: checked when one is scheduled (app/maintenance-commands.ts), so a
+    // connector can have a window next week and another next month.
+    exclusive: false,
+    auditsStart: true,
+    recordsResult: () => true,
+    view: (run, prefix) => maintenanceRunView(run, prefix),
+    execute: (run, x) => executeMaintenance(run, x.parking, x.life, x.deps),
   },
 };
 

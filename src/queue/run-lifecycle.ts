@@ -1,5 +1,5 @@
 /**
- * The run lifecycle, one place for every run kind (test, connect, rotate, report):
+ * The run lifecycle, one place for every run kind (test, connect, rotate, report, maintenance):
  *
  *   queued ──start──▶ running ⇄ waiting (park … wake) ──end──▶ succeeded | failed | cancelled | expired
  *
@@ -41,6 +41,8 @@ export interface LifecycleDeps {
   decisions: Pick<DecisionStore, 'get' | 'cancelledBy'>;
   audit: Pick<AuditLog, 'append'>;
   clock: Clock;
+  /** The time BullMQ's delays run on (wall time); a test whose clock is its own maps it onto that clock. */
+  wallNow?: () => number;
   /** Results of named tests join the connector's history (uptime in reports). */
   history?: Pick<HistoryStore, 'append'>;
   logger: Logger;
@@ -74,6 +76,7 @@ const AUDIT_OUTCOME: Record<EndReason, AuditEntry['outcome']> = {
   'rolled-back': 'failed',
   'connector-gone': 'failed',
   'internal-failure': 'failed',
+  'in-maintenance': 'ok',
 };
 
 export class RunLifecycle {
@@ -106,13 +109,15 @@ export class RunLifecycle {
   }
 
   /**
-   * A step waits for a person until `deadline`: the run is saved as waiting and its job parked in `delayed`
-   * (no worker slot held). Throws DelayedError, which the processor hands back to BullMQ.
+   * A step waits for a person (or a time) until `deadline`: the run is saved as waiting and its job parked in
+   * `delayed` (no worker slot held). Throws DelayedError, which the processor hands back to BullMQ. The deadline
+   * is on the run's clock; BullMQ counts real time, so the job sleeps for what remains of it.
    */
   async park(run: Run, ask: { stepId: string; attempt: number; deadline: number }, job: Job, token?: string) {
     run.state = 'waiting';
     await this.save(run);
-    await job.moveToDelayed(ask.deadline, token);
+    const wallNow = this.deps.wallNow ?? Date.now;
+    await job.moveToDelayed(wallNow() + Math.max(0, ask.deadline - this.deps.clock.now()), token);
     // A decision or a cancel recorded between our last read and the move would otherwise wait for the deadline.
     const answered =
       (await this.deps.decisions.get(run.id, ask.stepId, ask.attempt)) ||

@@ -50,4 +50,14 @@ export class RedisKeys {
   workerHeartbeats(): string {
     return `${this.prefix}:workers:heartbeats`;
   }
+  /** Maintenance windows: the index of window runs by end time, the CLI's start/end signal per window, a lock. */
+  maintenanceWindows(): string {
+    return `${this.prefix}:maintenance:windows`;
+  }
+  maintenanceSignal(runId: string): string {
+    return `${this.prefix}:maintenance:signal:${runId}`;
+  }
+  maintenanceLock(connector: string): string {
+    return `${this.prefix}:maintenance:lock:${connector}`;
+  }
 }

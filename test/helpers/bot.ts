@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { type Config, loadConfig } from '../../src/config.js';
+import type { Clock } from '../../src/core/ports.js';
 import { PROJECT_PERMISSIONS } from '../../src/core/runbooks/checks/jira.js';
 import { createLogger } from '../../src/logger.js';
 import { AlignSim } from '../../src/sandbox/align-sim.js';
@@ -54,6 +55,8 @@ export interface ConnectorInput {
   token?: string;
   project?: string;
   setup?: (site: JiraSite) => void;
+  /** More fields of the connectors-file entry (a Jira Align section, …). */
+  entry?: Record<string, unknown>;
 }
 
 /** A Jira Cloud site with a healthy service account; returns the connectors-file entry and the token variable. */
@@ -84,6 +87,7 @@ export function addHealthySite(jira: JiraSim, input: ConnectorInput, env: Record
       email,
       project,
       secrets: { jira: { env: variable } },
+      ...input.entry,
     },
   };
 }
@@ -140,6 +144,8 @@ export async function startBot(options: {
    * Entra object ids added to the role lists (admin, operator, approver).
    */
   teams?: boolean;
+  /** The clock runs and the ack path see (a test's controllable one); BullMQ delays stay in real time. */
+  clock?: Clock;
 }): Promise<BotHarness> {
   const slack = await new SlackSim().start();
   const socketMode: Record<string, string> = {};
@@ -194,10 +200,12 @@ export async function startBot(options: {
   };
   if (options.workers !== false) {
     harness.worker = await connectInfra(config, logger, 'worker');
+    if (options.clock) harness.worker.clock = options.clock;
     stack.push(harness.worker, await startWorkers(harness.worker));
   }
   if (options.web !== false) {
     harness.web = await connectInfra(config, logger, 'web');
+    if (options.clock) harness.web.clock = options.clock;
     const web = await startWeb(harness.web, 0);
     stack.push(harness.web, web);
     harness.port = web.port;

@@ -1,7 +1,8 @@
 /**
- * Guided runbooks (connect, rotate): steps that either finish (a verified outcome) or ask a person something and
- * wait. Each step is a function of the context and the decision recorded for its current attempt, so a run that
- * wakes up again — after a click, a deadline or a worker crash — simply asks the same step again.
+ * Guided runbooks (connect, rotate, maintenance): steps that either finish (a verified outcome), ask a person
+ * something and wait, or sleep until a time. Each step is a function of the context and the decision recorded for
+ * its current attempt, so a run that wakes up again — after a click, a deadline, a reminder time or a worker
+ * crash — simply asks the same step again.
  */
 
 import type { ConnectorSpec } from '../connector-spec.js';
@@ -17,12 +18,33 @@ import type { CheckOutcome, CheckResult } from './checks/run-checks.js';
 /** A finished step; `end` ends the run early (a denial, a rollback) without a diagnosis. */
 export type StepResult = CheckOutcome & { end?: 'denied' | 'rolled-back' };
 
-export type StepOutcome = StepResult | { wait: Prompt; failure?: { code: DiagnosisCode; detail?: string } };
+/**
+ * A step that asks and waits. `until` fixes the ask's deadline (else the prompt's TTL from the first ask);
+ * `wakeAt` runs the step again then if nobody answered (a reminder, an escalation), without a new ask.
+ */
+export interface WaitOutcome {
+  wait: Prompt;
+  failure?: { code: DiagnosisCode; detail?: string };
+  until?: number;
+  wakeAt?: number;
+}
 
-export function isWait(
-  outcome: StepOutcome,
-): outcome is { wait: Prompt; failure?: { code: DiagnosisCode; detail?: string } } {
+/** A step that waits for a time, asking nothing (a window's edge, the next probe); it runs again then. */
+export interface SleepOutcome {
+  sleep: number;
+  /** How the step reads meanwhile: not begun yet (pending), or under way (running, the default). */
+  status?: 'pending' | 'running';
+  detail?: string;
+}
+
+export type StepOutcome = StepResult | WaitOutcome | SleepOutcome;
+
+export function isWait(outcome: StepOutcome): outcome is WaitOutcome {
   return 'wait' in outcome;
+}
+
+export function isSleep(outcome: StepOutcome): outcome is SleepOutcome {
+  return 'sleep' in outcome;
 }
 
 export interface GuidedContext {
@@ -52,11 +74,11 @@ export interface GuidedContext {
   dropSecret(ref: string): Promise<void>;
 }
 
-export interface GuidedStep {
+export interface GuidedStep<C extends GuidedContext = GuidedContext> {
   id: string;
   title: string;
-  skipIf?: (ctx: GuidedContext) => string | undefined;
-  run(ctx: GuidedContext, decision: Decision | undefined): Promise<StepOutcome>;
+  skipIf?: (ctx: C) => string | undefined;
+  run(ctx: C, decision: Decision | undefined): Promise<StepOutcome>;
 }
 
 export const DEFAULT_PROMPT_TTL_MS = 4 * 3600_000;

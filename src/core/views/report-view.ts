@@ -6,6 +6,7 @@
  * reply once and edits it in place. Budgets count plain characters, well under the ~12k Slack accepts.
  */
 import { diagnosis, shortHint } from '../diagnosis.js';
+import { formatLocal } from '../maintenance-time.js';
 import { expiryPhrase, type ReportData, type ReportRow } from '../report.js';
 import type { Run } from '../run.js';
 import { failureMessage, outcomeLine } from './run-view.js';
@@ -101,6 +102,7 @@ export function reportView(data: ReportData, meta: ReportMeta): RunView {
     { type: 'text', text: [{ b: head }] },
     metaContext(meta, ` · tested in ${duration(data.durationMs)}${historyNote(data)}`),
     ...changeBlocks(data),
+    ...maintenanceBlocks(data, meta),
     ...expiryBlocks(data),
     { type: 'divider' },
     columnsContext(data),
@@ -138,10 +140,12 @@ function headline(data: ReportData): string {
   if (data.total === 0) return '📋 Fleet report: no connectors yet';
   const { ok, warn, fail } = data.counts;
   const icon = fail > 0 ? '❌' : warn > 0 ? '⚠️' : '✅';
+  const inMaintenance = data.maintenance?.length ?? 0;
   const parts = [
     ...(fail > 0 ? [`${fail} failing`] : []),
     ...(warn > 0 ? [`${warn} with warnings`] : []),
     `${ok} passing`,
+    ...(inMaintenance > 0 ? [`${inMaintenance} in maintenance`] : []),
   ];
   return `${icon} Fleet report: ${parts.join(' · ')} (${data.total} connector${data.total === 1 ? '' : 's'})`;
 }
@@ -189,6 +193,46 @@ function namesLine(label: string, names: string[]): Inline[] {
   const more =
     names.length > REPORT_LIMITS.namesPerLine ? ` +${names.length - REPORT_LIMITS.namesPerLine} more` : '';
   return [`${label} (${names.length}): ${shown}${more}`];
+}
+
+/** Connectors in a maintenance window (not tested), and those a window left deactivated, highlighted. */
+function maintenanceBlocks(data: ReportData, meta: ReportMeta): Block[] {
+  const blocks: Block[] = [];
+  const inWindow = data.maintenance ?? [];
+  if (inWindow.length > 0) {
+    const names = inWindow.map((m) => `${m.name} until ${formatLocal(m.until, m.tz)} ${m.tz} (${m.runId})`);
+    blocks.push({
+      type: 'text',
+      text: [{ b: `🛠 In maintenance (${inWindow.length})` }, ` — not tested, not counted: ${listOf(names)}`],
+    });
+  }
+  const deactivated = data.stillDeactivated ?? [];
+  if (deactivated.length > 0) {
+    const names = deactivated.map(
+      (d) => `${d.name} (window ${d.runId} ended ${age(data.generatedAt - d.since)} ago)`,
+    );
+    blocks.push(
+      {
+        type: 'text',
+        text: [{ b: `⛔ Still deactivated after maintenance (${deactivated.length})` }, `: ${listOf(names)}`],
+      },
+      {
+        type: 'context',
+        text: [
+          { code: 'ALIGN_CONNECTOR_DEACTIVATED' },
+          ` Nothing syncs until someone activates them in Jira Align; then ${command(meta, 'test <name>')} clears the mark.`,
+        ],
+      },
+    );
+  }
+  return blocks;
+}
+
+function listOf(items: string[]): string {
+  const shown = items.slice(0, REPORT_LIMITS.namesPerLine).join(', ');
+  const more =
+    items.length > REPORT_LIMITS.namesPerLine ? ` +${items.length - REPORT_LIMITS.namesPerLine} more` : '';
+  return `${shown}${more}`.slice(0, REPORT_LIMITS.blockChars);
 }
 
 function expiryBlocks(data: ReportData): Block[] {

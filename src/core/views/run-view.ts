@@ -3,8 +3,10 @@
  * diagnosis. Runbooks with prompts (connect, rotate) add their own replies through `extraReplies`.
  */
 import { diagnosis } from '../diagnosis.js';
+import type { MaintenanceNote } from '../maintenance.js';
 import { isTerminal, type Run, type RunState, type StepRecord } from '../run.js';
 import { promptMessage } from './guided-view.js';
+import { MAINTENANCE_TEST_NOTE, testNoteLine } from './maintenance-note.js';
 import {
   type Block,
   type ChecklistItem,
@@ -35,8 +37,8 @@ const STATE_ICON: Record<RunState, string> = {
   expired: '⌛',
 };
 
-export function runView(run: Run, extraReplies: ReplyView[] = []): RunView {
-  return { root: rootMessage(run), replies: [...stepReplies(run), ...outcomeReplies(run), ...extraReplies] };
+export function runView(run: Run, extraReplies: ReplyView[] = [], root = rootMessage(run)): RunView {
+  return { root, replies: [...stepReplies(run), ...outcomeReplies(run), ...extraReplies] };
 }
 
 /** Why the run ended, in one line; undefined while it runs, and when its steps say it all (passed, failed). */
@@ -67,7 +69,19 @@ export function outcomeLine(run: Run): Inline[] | undefined {
         { code: outcome.code ?? 'BOT_INTERNAL_FAILURE' },
         `). Quote ${run.id} to whoever operates Align Bot.`,
       ];
+    case 'in-maintenance':
+      return [`The connector is in maintenance: ${MAINTENANCE_TEST_NOTE}`];
   }
+}
+
+/** The maintenance a test run found its connector in when it started (execute-test.ts), if any. */
+export function maintenanceOf(run: Run): MaintenanceNote | undefined {
+  return run.facts.maintenance as MaintenanceNote | undefined;
+}
+
+/** Failures during a maintenance window get no fix in the thread: nothing is broken that a person should fix. */
+function inMaintenance(run: Run): boolean {
+  return maintenanceOf(run)?.kind === 'in-maintenance' || run.outcome?.reason === 'in-maintenance';
 }
 
 /** A run that ended on a diagnosis of its own (not a step's) explains it in the thread like a failed check. */
@@ -111,7 +125,7 @@ function stepReplies(run: Run): ReplyView[] {
       if (prompt)
         replies.push({ key: `step:${step.id}:${attempt}`, message: promptMessage(run, step, prompt) });
     }
-    if (step.status === 'fail' && step.code)
+    if (step.status === 'fail' && step.code && !inMaintenance(run))
       replies.push({ key: `fail:${step.id}`, message: failureMessage(step) });
   }
   return replies;
@@ -121,13 +135,20 @@ export function runTitle(run: Run): string {
   return `${run.kind} ${run.connector}`;
 }
 
-function rootMessage(run: Run): MessageView {
+/**
+ * The root message: headline, why it ended, who asked, the checklist. A kind may give its own headline and blocks
+ * under it (maintenance shows its window there).
+ */
+export function rootMessage(run: Run, custom: { headline?: string; blocks?: Block[] } = {}): MessageView {
   const summary = summarize(run.steps);
-  const headline = `${STATE_ICON[run.state]} ${runTitle(run)}: ${STATE_LABEL[run.state]}`;
+  const headline = custom.headline ?? defaultHeadline(run);
   const reason = outcomeLine(run);
+  const note = maintenanceOf(run);
   const blocks: Block[] = [
     { type: 'text', text: [{ b: headline }] },
+    ...(custom.blocks ?? []),
     ...(reason ? [{ type: 'text' as const, text: reason }] : []),
+    ...(note ? [{ type: 'context' as const, text: testNoteLine(note, run.state === 'succeeded') }] : []),
     {
       type: 'context',
       text: [
@@ -138,11 +159,20 @@ function rootMessage(run: Run): MessageView {
     },
   ];
   if (run.steps.length > 0) blocks.push({ type: 'checklist', items: run.steps.map(checklistItem) });
-  if (isTerminal(run.state) && (run.steps.some((s) => s.status === 'fail') || run.outcome?.code)) {
+  if (
+    isTerminal(run.state) &&
+    !inMaintenance(run) &&
+    (run.steps.some((s) => s.status === 'fail') || run.outcome?.code)
+  ) {
     blocks.push({ type: 'context', text: ['Causes and fixes are in the thread.'] });
   }
   const text = `${headline}${summary ? ` (${summary})` : ''}${reason ? ` — ${plain(reason)}` : ''}`;
   return { text, blocks };
+}
+
+function defaultHeadline(run: Run): string {
+  if (run.outcome?.reason === 'in-maintenance') return `🛠 ${runTitle(run)}: in maintenance`;
+  return `${STATE_ICON[run.state]} ${runTitle(run)}: ${STATE_LABEL[run.state]}`;
 }
 
 function checklistItem(step: StepRecord): ChecklistItem {

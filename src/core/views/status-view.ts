@@ -2,7 +2,9 @@
 
 import type { ConnectorSpec } from '../connector-spec.js';
 import type { LastResult } from '../last-result.js';
+import type { MaintenanceNote } from '../maintenance.js';
 import { hostOf } from '../runbooks/checks/jira-answers.js';
+import { noteLine } from './maintenance-note.js';
 import type { Block, Inline, MessageView } from './view.js';
 
 const ICON: Record<string, string> = { succeeded: '✅', failed: '❌', cancelled: '🚫', expired: '⌛' };
@@ -12,6 +14,7 @@ export function listView(
   last: Map<string, LastResult>,
   prefix: string,
   now = Date.now(),
+  maintenance: Map<string, MaintenanceNote> = new Map(),
 ): MessageView {
   if (specs.length === 0) {
     const text = `No connectors yet. Add them to the connectors file, or set one up with ${prefix} connect.`;
@@ -29,6 +32,8 @@ export function listView(
       { b: spec.name },
       ` — ${hostOf(spec.jira.url)} (${spec.jira.kind}, ${spec.auth})${when}${codes}`,
     );
+    const note = maintenance.get(spec.name);
+    if (note) lines.push('\n      ', ...noteLine(note));
   }
   const blocks: Block[] = [
     { type: 'text', text: [{ b: `${specs.length} connector${specs.length === 1 ? '' : 's'}` }] },

@@ -50,6 +50,8 @@ export interface ReplyView {
   /** Stable per run: the outbox posts each key once and edits it when its content changes. */
   key: string;
   message: MessageView;
+  /** Posted to the conversation itself, not into the run's thread (a note everyone should see). */
+  inChannel?: boolean;
 }
 
 export interface RunView {

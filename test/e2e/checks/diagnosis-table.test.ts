@@ -355,6 +355,8 @@ const NOT_REMOTE: Partial<Record<DiagnosisCode, string>> = {
   TOKEN_EXPIRED: 'the same recorded date, already past',
   AUTH_CHANGE_NEEDS_DEACTIVATE:
     'a rotation that changes the connector’s auth type (rotate.ts): the person’s request, not a remote answer',
+  ALIGN_CONNECTOR_DEACTIVATED:
+    'a maintenance window that ended without a confirmed Activate (runbooks/maintenance.ts, report.ts): a person’s silence, not a remote answer',
   MASTER_KEY_MISSING:
     'a stored credential Align Bot’s own vault cannot decrypt (store/vault.ts): ends the run before any check',
   BOT_INTERNAL_FAILURE: 'a run whose job failed on its last attempt or was lost (queue/run-lifecycle.ts)',

@@ -30,7 +30,7 @@ function oneLine(text: string): string {
 describe('align-bot <command> --help', () => {
   it('the program has every documented subcommand', () => {
     expect(commands.map((c) => c.name()).sort()).toEqual(
-      ['explain', 'help', 'report', 'sandbox', 'start', 'test', 'web', 'worker'].sort(),
+      ['explain', 'help', 'maintenance', 'report', 'sandbox', 'start', 'test', 'web', 'worker'].sort(),
     );
   });
 

@@ -6,6 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MAINTENANCE_DEFAULTS } from '../../../src/core/maintenance.js';
 import { systemClock } from '../../../src/core/ports.js';
 import { buildReport } from '../../../src/core/report.js';
 import {
@@ -16,7 +17,6 @@ import {
   type RunKind,
   runOutcome,
 } from '../../../src/core/run.js';
-import { reportRunView } from '../../../src/core/views/report-view.js';
 import { runView } from '../../../src/core/views/run-view.js';
 import { createLogger } from '../../../src/logger.js';
 import { Queues } from '../../../src/queue/queues.js';
@@ -71,6 +71,7 @@ const DRAWN: Record<EndReason, RegExp> = {
   'rolled-back': /Rolled back to the old credential by @UBOSS/,
   'connector-gone': /no longer exists/,
   'internal-failure': /BOT_INTERNAL_FAILURE.*Quote r-/,
+  'in-maintenance': /in maintenance/,
 };
 
 const AUDITED: Record<EndReason, string> = {
@@ -82,6 +83,7 @@ const AUDITED: Record<EndReason, string> = {
   'rolled-back': 'failed',
   'connector-gone': 'failed',
   'internal-failure': 'failed',
+  'in-maintenance': 'ok',
 };
 
 /** A report that passed carries its report; one that ended otherwise never got to build it. */
@@ -102,12 +104,25 @@ function newRun(kind: RunKind, connector: string, reason?: EndReason): Run {
     state: 'running',
     createdAt: now,
     updatedAt: now,
-    params: kind === 'test' ? { name: connector } : {},
+    params: paramsFor(kind, connector, now),
     facts:
       kind === 'report' && reason === 'passed'
         ? { report: buildReport({ now, timeZone: 'UTC', durationMs: 1, connectors: [] }) }
         : {},
   };
+}
+
+function paramsFor(kind: RunKind, connector: string, now: number): Record<string, unknown> {
+  if (kind === 'test') return { name: connector };
+  if (kind === 'maintenance')
+    return {
+      name: connector,
+      from: now + 3600_000,
+      until: now + 7200_000,
+      tz: 'UTC',
+      settings: MAINTENANCE_DEFAULTS,
+    };
+  return {};
 }
 
 function outcomeFor(reason: EndReason) {
@@ -119,7 +134,7 @@ function outcomeFor(reason: EndReason) {
 }
 
 function rootText(run: Run): string {
-  const root = run.kind === 'report' ? reportRunView(run, '/align').root : runView(run).root;
+  const root = RUN_KINDS[run.kind].view(run, '/align').root;
   return `${root.text}\n${JSON.stringify(root.blocks)}`;
 }
 
@@ -162,7 +177,10 @@ describe('the run lifecycle ends every kind for every reason the same way', () =
         const last = (await connectors.lastResults([connector])).get(connector);
         const records =
           (reason === 'passed' || reason === 'failed') &&
-          (kind === 'test' || kind === 'rotate' || (kind === 'connect' && reason === 'passed'));
+          (kind === 'test' ||
+            kind === 'rotate' ||
+            kind === 'maintenance' ||
+            (kind === 'connect' && reason === 'passed'));
         expect(last?.runId, 'last result recorded').toBe(records ? run.id : undefined);
         if (last) expect(await redis.ttl(`${prefix}:connector:${connector}:last`)).toBeGreaterThan(0);
       });

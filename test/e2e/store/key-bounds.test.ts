@@ -1,7 +1,8 @@
 /**
  * Issue 8, defect 13: every Redis key the bot writes has a bounded lifetime or a bounded count. Representative
- * flows run under this file's prefix — a test, ad-hoc tests of two URLs, a connect, a rotate, a report — and then
- * every key under the prefix either expires or is one of the bounded kinds named below, with the reason.
+ * flows run under this file's prefix — a test, ad-hoc tests of two URLs, a connect, a rotate, a report, a
+ * maintenance window scheduled and cancelled — and then every key under the prefix either expires or is one of
+ * the bounded kinds named below, with the reason.
  * (Found unbounded before: the per-connector run index that each ad-hoc URL created, and last results.)
  */
 import { Redis } from 'ioredis';
@@ -29,6 +30,10 @@ const BOUNDED: Array<[RegExp, string]> = [
     'a connector’s stored credential: one per connector (checked below: each one is in use)',
   ],
   [/^report:schedules$/, 'report schedules: one field per channel'],
+  [
+    /^maintenance:windows$/,
+    'maintenance windows: each add drops those ended over 30 days ago and refuses a new one past 1,000',
+  ],
   [/^runs:open$/, 'runs not yet ended: each leaves as it ends, and the sweep ends the forgotten ones'],
   [
     /^(runs|outbox|report-triggers):(id|meta|wait|active|delayed|prioritized|paused|marker|pc|stalled)$/,
@@ -118,6 +123,13 @@ describe('Redis keys', () => {
     );
     await connectAndRotate();
     await ended(await command('report now', 'CKEYS4'));
+    const from = new Date(Math.ceil((Date.now() + 2 * 3600_000) / 60_000) * 60_000)
+      .toISOString()
+      .slice(0, 16);
+    const until = new Date(Date.parse(`${from}Z`) + 3600_000).toISOString().slice(0, 16);
+    const window = await command(`maintenance acme --from ${from} --until ${until}`, 'CKEYS5');
+    await command(`maintenance cancel ${window}`, 'CKEYS5');
+    await ended(window);
     await waitFor(
       async () => {
         const counts = await bot.web!.queues.outbox.getJobCounts('waiting', 'active', 'delayed');

@@ -81,6 +81,8 @@ export function createWorld(options: WorldOptions = {}) {
     decisions,
     audit,
     clock,
+    // BullMQ's delays, faked: they run on the test's clock too.
+    wallNow: () => clock.now(),
     env: { ...options.env },
     testContext,
     inspectKey: inspectPublicKey,

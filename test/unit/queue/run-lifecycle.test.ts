@@ -4,8 +4,10 @@
  * the last result where the kind records one; one chat sync; the root message draws the reason. Also starting,
  * saving, parking, cancelling and reviving. test/e2e/runs/run-lifecycle.test.ts checks the same against Redis.
  */
+
 import { DelayedError } from 'bullmq';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { MAINTENANCE_DEFAULTS } from '../../../src/core/maintenance.js';
 import { buildReport } from '../../../src/core/report.js';
 import {
   END_STATE,
@@ -34,6 +36,7 @@ const DRAWN: Record<EndReason, RegExp> = {
   'rolled-back': /Rolled back to the old credential by @U-BOSS/,
   'connector-gone': /no longer exists/,
   'internal-failure': /BOT_INTERNAL_FAILURE.*Quote r-/,
+  'in-maintenance': /in maintenance/,
 };
 
 const AUDITED: Record<EndReason, string> = {
@@ -45,6 +48,7 @@ const AUDITED: Record<EndReason, string> = {
   'rolled-back': 'failed',
   'connector-gone': 'failed',
   'internal-failure': 'failed',
+  'in-maintenance': 'ok',
 };
 
 const REASONS = Object.keys(END_STATE) as EndReason[];
@@ -67,12 +71,25 @@ function runOf(kind: RunKind, connector: string, reason?: EndReason): Run {
     ],
     createdAt: now,
     updatedAt: now,
-    params: kind === 'test' ? { name: connector } : {},
+    params: paramsFor(kind, connector, now),
     facts:
       kind === 'report' && reason === 'passed'
         ? { report: buildReport({ now, timeZone: 'UTC', durationMs: 1, connectors: [] }) }
         : {},
   });
+}
+
+function paramsFor(kind: RunKind, connector: string, now: number): Record<string, unknown> {
+  if (kind === 'test') return { name: connector };
+  if (kind === 'maintenance')
+    return {
+      name: connector,
+      from: now + 3600_000,
+      until: now + 7200_000,
+      tz: 'UTC',
+      settings: MAINTENANCE_DEFAULTS,
+    };
+  return {};
 }
 
 function outcomeFor(reason: EndReason): RunOutcome {
@@ -86,7 +103,10 @@ function outcomeFor(reason: EndReason): RunOutcome {
 function records(kind: RunKind, reason: EndReason): boolean {
   return (
     (reason === 'passed' || reason === 'failed') &&
-    (kind === 'test' || kind === 'rotate' || (kind === 'connect' && reason === 'passed'))
+    (kind === 'test' ||
+      kind === 'rotate' ||
+      kind === 'maintenance' ||
+      (kind === 'connect' && reason === 'passed'))
   );
 }
 

@@ -38,6 +38,7 @@ const DRAWN: Record<EndReason, RegExp | undefined> = {
     /^Connector “acme” no longer exists: it was deleted while this run was queued or waiting\.$/,
   'internal-failure':
     /^Align Bot stopped on an internal failure \(BOT_INTERNAL_FAILURE\)\. Quote r-unit\d+ to/,
+  'in-maintenance': /^The connector is in maintenance: /,
 };
 
 function outcomeFor(reason: EndReason): RunOutcome {
