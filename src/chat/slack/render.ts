@@ -73,7 +73,10 @@ function inline(i: Inline): string {
       ? `<${url}${i.label ? `|${escapeMrkdwn(i.label.replace(/[|>]/g, ' '))}` : ''}>`
       : url;
   }
-  return /^[UW][A-Z0-9]{2,20}$/.test(i.user) ? `<@${i.user}>` : escapeMrkdwn(`@${i.user}`);
+  if (/^[UW][A-Z0-9]{2,20}$/.test(i.user)) return `<@${i.user}>`;
+  // A user group (an admins group in ALIGN_BOT_ADMINS, say) is mentioned as one.
+  if (/^S[A-Z0-9]{2,20}$/.test(i.user)) return `<!subteam^${i.user}>`;
+  return escapeMrkdwn(`@${i.user}`);
 }
 
 function mrkdwn(text: string, max: number = SLACK_LIMITS.sectionText) {
