@@ -112,6 +112,7 @@ describe.runIf(available || required)('the sandbox console in chromium', () => {
 
   it('Teams: card clicks are invokes answered to the clicker alone; Action.OpenUrl opens the secure form in a new tab', async () => {
     const { page } = c;
+    await c.platformTab('Teams');
     await c.actAs('admin');
     await c.teamsCommand('rotate stark');
     const ask = c
@@ -128,6 +129,13 @@ describe.runIf(available || required)('the sandbox console in chromium', () => {
     await c.actAs('approver');
     const approve = card.getByRole('button', { name: 'Approve', exact: true });
     await approve.waitFor();
+    await expect(
+      card.locator('.ac-adaptiveCard', { hasText: 'Only you can see this.' }).count(),
+    ).resolves.toBe(0);
+    // The refusal stays the requester's own until the card changes: back as the admin it shows again.
+    await c.actAs('admin');
+    await card.locator('.ac-adaptiveCard', { hasText: 'Only you can see this.' }).waitFor();
+    await c.actAs('approver');
     await expect(
       card.locator('.ac-adaptiveCard', { hasText: 'Only you can see this.' }).count(),
     ).resolves.toBe(0);
@@ -157,6 +165,9 @@ describe.runIf(available || required)('the sandbox console in chromium', () => {
 
   it('rehearses /align connect (OAuth) through the Jira and Jira Align admins to a passed final test', async () => {
     const { page } = c;
+    // Each test picks its tab and user: a failed earlier test may have left others.
+    await c.platformTab('Slack');
+    await c.actAs('admin');
     const info = (await (await page.request.get(`${sandbox.url}console/api/info`)).json()) as {
       rehearsal: { name: string; email: string; commands: string[] };
     };
@@ -248,6 +259,7 @@ describe.runIf(available || required)('the sandbox console in chromium', () => {
   }, 120_000);
 
   it('a rotation is approved by the approver', async () => {
+    await c.platformTab('Slack');
     await c.actAs('admin');
     await c.command('/align rotate acme');
     await c.ask('Approval').waitFor();

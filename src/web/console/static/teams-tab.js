@@ -15,7 +15,8 @@ const TOAST_MS = 8000;
 
 export function teamsTab(container, ctx) {
   const { channel, bot } = ctx.platform;
-  let state = { channel: { posts: [] }, chat: { id: null, messages: [] }, views: [] };
+  // `user`: whose private views `views` holds (the state is read per acting user).
+  let state = { user: null, channel: { posts: [] }, chat: { id: null, messages: [] }, views: [] };
   let where = 'channel';
   const collapsed = new Set();
   const dismissed = new Set();
@@ -148,12 +149,17 @@ export function teamsTab(container, ctx) {
   }
 
   const refresh = debounce(async () => {
+    const user = me().user;
+    let read;
     try {
-      state = await getJson(`/console/api/teams/state?user=${encodeURIComponent(me().user)}`);
+      read = await getJson(`/console/api/teams/state?user=${encodeURIComponent(user)}`);
     } catch (error) {
       ctx.say(`Could not read the Teams conversations: ${error.message}`, true);
       return;
     }
+    // Read for a user who is no longer the one acting: their private views are not this user's to see.
+    if (user !== me().user) return;
+    state = { ...read, user };
     draw();
   }, 60);
 
@@ -189,8 +195,10 @@ export function teamsTab(container, ctx) {
   }
 
   function viewOf(m) {
+    // Another user's private answers never show, not even until the acting user's own state is read.
+    if (state.user !== me().user) return undefined;
     const view = state.views.find((v) => v.conversationId === m.conversationId && v.messageId === m.id);
-    if (!view || dismissed.has(viewKey(view))) return undefined;
+    if (!view || dismissed.has(viewKey(state.user, view))) return undefined;
     return view.trigger === 'automatic' || view.at >= openedAt ? view : undefined;
   }
 
@@ -244,7 +252,7 @@ export function teamsTab(container, ctx) {
             type: 'button',
             class: 'link-button',
             onclick: () => {
-              dismissed.add(viewKey(view));
+              dismissed.add(viewKey(state.user, view));
               draw();
             },
           },
@@ -365,8 +373,11 @@ export function teamsTab(container, ctx) {
 
   return {
     refresh,
-    // Private answers and refresh views belong to the user: another user's state is read again.
-    redraw: () => refresh(),
+    // Private answers and refresh views belong to the user: the shared cards at once, then the user's own state.
+    redraw: () => {
+      draw();
+      refresh();
+    },
     focus: () => input.focus(),
   };
 }
@@ -375,8 +386,8 @@ function cardOf(m) {
   return m.attachments.find((a) => a?.contentType === CARD)?.content;
 }
 
-function viewKey(view) {
-  return `${view.conversationId}|${view.messageId}|${view.edits}|${view.trigger}`;
+function viewKey(user, view) {
+  return `${user}|${view.conversationId}|${view.messageId}|${view.edits}|${view.trigger}`;
 }
 
 /** A user's post: `<at>Name</at>` drawn as a mention, everything else as plain text. */
