@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import { ChatDeliveryError, type ChatPort, ChatRateLimited } from '../chat/port.js';
-import type { Run } from '../core/run.js';
+import type { Conversation, Run } from '../core/run.js';
 import type { MessageView, RunView } from '../core/views/view.js';
 import type { DeliveryStore } from '../store/delivery.js';
 import type { RunStore } from '../store/runs.js';
@@ -81,8 +81,10 @@ export async function syncRun(runId: string, deps: OutboxDeps): Promise<void> {
   for (const reply of view.replies) {
     const delivered = state.replies.get(reply.key);
     if (!delivered) {
-      const thread = reply.inChannel ? undefined : root.ref;
-      await deps.deliveries.setReply(runId, reply.key, await writer.post(reply.message, thread));
+      const posted = reply.inChannel
+        ? await writer.post(reply.message, undefined, inChannel(run.conversation))
+        : await writer.post(reply.message, root.ref);
+      await deps.deliveries.setReply(runId, reply.key, posted);
     } else if (delivered.hash !== hashMessage(reply.message)) {
       await writer.update(delivered.ref, reply.message);
       await deps.deliveries.setReply(runId, reply.key, {
@@ -93,6 +95,14 @@ export async function syncRun(runId: string, deps: OutboxDeps): Promise<void> {
   }
 }
 
+/**
+ * The conversation without the thread the run's command came from (Teams: the command's post): a note for
+ * everyone is a post in the channel itself, as in Slack, not one more reply in that thread.
+ */
+function inChannel({ thread: _thread, ...conversation }: Conversation): Conversation {
+  return conversation;
+}
+
 /** Takes a pacing slot before each call and turns a 429 into a pushed-out slot for everyone. */
 class PacedWriter {
   constructor(
@@ -101,12 +111,14 @@ class PacedWriter {
     private readonly deps: OutboxDeps,
   ) {}
 
-  async post(message: MessageView, thread?: { channel: string; id: string }) {
-    const channel = this.run.conversation.channel;
+  async post(
+    message: MessageView,
+    thread?: { channel: string; id: string },
+    conversation: Conversation = this.run.conversation,
+  ) {
+    const channel = conversation.channel;
     await this.deps.pacer.take('post', `${this.chat.platform}:${channel}`, this.chat.pacing.postIntervalMs);
-    const ref = await this.guard('post', channel, () =>
-      this.chat.post(this.run.conversation, message, thread),
-    );
+    const ref = await this.guard('post', channel, () => this.chat.post(conversation, message, thread));
     // The first edit of a fresh message waits a full interval too.
     await this.deps.pacer.push(
       'update',

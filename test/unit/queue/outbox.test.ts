@@ -103,6 +103,30 @@ describe('outbox: what a sync sends', () => {
     expect(chat.calls.map((c) => c.kind)).toEqual(['post', 'post', 'post', 'update']);
   });
 
+  it('posts a note for everyone in the channel itself, outside the thread the command came from', async () => {
+    const conversation = { platform: chat.platform, channel: 'C-UNIT', thread: 'T-COMMAND' };
+    const run = aRun({ conversation });
+    runId = run.id;
+    await runs.create(run);
+    view = {
+      root: say('root'),
+      replies: [
+        { key: 'note', inChannel: true, message: say('hold edits') },
+        { key: 'ask', message: say('deactivate?') },
+      ],
+    };
+    await expect(syncRun(runId, deps)).rejects.toBeInstanceOf(PaceWait);
+    await expect(syncLater()).rejects.toBeInstanceOf(PaceWait);
+    await syncLater();
+    const [root, note] = chat.roots();
+    expect(root!.conversation).toEqual(conversation);
+    expect(note!.plain).toContain('hold edits');
+    expect(note!.conversation).toEqual({ platform: chat.platform, channel: 'C-UNIT' });
+    expect(chat.replies(root!.ref).map((r) => [r.plain, r.conversation])).toEqual([
+      [expect.stringContaining('deactivate?'), conversation],
+    ]);
+  });
+
   it('sends nothing for a run that is gone or a platform without a port', async () => {
     await syncRun('r-nosuchrun', deps);
     await runs.create(aRun({ id: 'r-elsewhere', conversation: { platform: 'other', channel: 'C' } }));
