@@ -29,6 +29,8 @@ const NOT_REMOTE: DiagnosisCode[] = [
   'TOKEN_EXPIRING_SOON',
   'TOKEN_EXPIRED',
   'AUTH_CHANGE_NEEDS_DEACTIVATE',
+  // Issue 13: a maintenance window that ended without a confirmed Activate.
+  'ALIGN_CONNECTOR_DEACTIVATED',
   'MASTER_KEY_MISSING',
   'BOT_INTERNAL_FAILURE',
 ];
