@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
+  type ChatDeliveryError,
   type ChatPort,
   ChatRateLimited,
   type LookupResult,
@@ -42,6 +43,17 @@ export interface PostOnceDeps {
   onDelivery?(event: DeliveryEvent, platform: string): void;
   now(): number;
   hash(message: MessageView): string;
+}
+
+/** The mark of a post made elsewhere (a chat ingress's answer) whose outcome is unknown. */
+export function inDoubt(error: ChatDeliveryError, hash: string, now = Date.now()): InFlight {
+  return {
+    attempt: randomBytes(6).toString('hex'),
+    at: now,
+    until: error.answered ? now : now + LANDING_GRACE_MS,
+    tries: 1,
+    hash,
+  };
 }
 
 export type PacedPost = (

@@ -98,9 +98,16 @@ export class DeliveryStore {
     ]);
   }
 
-  /** The answer was not delivered: the outbox posts the root itself. */
-  async releaseRoot(runId: string): Promise<void> {
-    await this.redis.hdel(this.keys.delivery(runId), RESERVED);
+  /** The answer was not delivered (or may have been: `inFlight`): the outbox posts the root itself. */
+  async releaseRoot(runId: string, inFlight?: InFlight): Promise<void> {
+    const key = this.keys.delivery(runId);
+    if (!inFlight) return void (await this.redis.hdel(key, RESERVED));
+    await this.redis
+      .multi()
+      .hdel(key, RESERVED)
+      .hset(key, `${FLIGHT}root`, JSON.stringify(inFlight))
+      .expire(key, TTL_S)
+      .exec();
   }
 
   /** Records a reply; its in-flight mark, if any, goes with it. */
