@@ -33,6 +33,8 @@ export const LANDING_GRACE_MS = 5000;
 const DEFAULT_CALL_TIMEOUT_MS = 15_000;
 /** Copies of a message that may be posted without a way to look them up: the first and one re-post. */
 export const MAX_BLIND_POSTS = 2;
+/** A stuck post whose lookup could not tell is looked up again after this long (scopes may have been added). */
+const RELOOK_MS = 3600_000;
 
 export type DeliveryEvent = 'post' | 'update' | 'rate_limited' | 'failed' | 'lookup' | 'found' | 'unresolved';
 
@@ -100,9 +102,11 @@ export class OncePoster {
   }
 
   private async decide(slot: string, tag: PostTag, flight: InFlight, thread?: MessageRef): Promise<Decision> {
-    const waitMs = flight.until - this.deps.now();
-    if (waitMs > 0) throw new PaceWait(waitMs);
-    const looked = await this.lookUp(tag, flight, thread);
+    const now = this.deps.now();
+    if (flight.until > now) throw new PaceWait(flight.until - now);
+    // A lookup costs a scarce slot (Tier 1: one a minute): one that could not tell is not repeated at every sync.
+    const lookedLately = flight.lookedAt !== undefined && now - flight.lookedAt < RELOOK_MS;
+    const looked = lookedLately ? undefined : await this.lookUp(tag, flight, thread);
     if (looked?.kind === 'found') {
       this.deps.onDelivery?.('found', this.chat.platform);
       return looked;
@@ -113,7 +117,7 @@ export class OncePoster {
       return { kind: 'post', tries: 0 };
     }
     if (flight.tries < MAX_BLIND_POSTS) return { kind: 'post', tries: flight.tries };
-    if (!flight.stuck) await this.markStuck(slot, flight, looked);
+    if (!flight.stuck || looked) await this.markStuck(slot, flight, looked);
     return { kind: 'stuck' };
   }
 
@@ -140,8 +144,11 @@ export class OncePoster {
     }
   }
 
+  /** No third copy: the mark stays, stuck (with when a lookup last could not tell); logged the first time. */
   private async markStuck(slot: string, flight: InFlight, looked: LookupResult | undefined): Promise<void> {
-    await this.deps.deliveries.settleInFlight(this.run.id, slot, flight.attempt, { ...flight, stuck: true });
+    const next = { ...flight, stuck: true, ...(looked ? { lookedAt: this.deps.now() } : {}) };
+    await this.deps.deliveries.settleInFlight(this.run.id, slot, flight.attempt, next);
+    if (flight.stuck) return;
     this.deps.onDelivery?.('unresolved', this.chat.platform);
     this.deps.logger.warn(
       {

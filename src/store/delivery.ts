@@ -30,6 +30,8 @@ export interface InFlight {
   hash: string;
   /** No copy may be posted any more (no lookup, the one re-post used): only a lookup can settle it. */
   stuck?: boolean;
+  /** When a lookup last could not tell (epoch ms): the next is not before an hour has passed. */
+  lookedAt?: number;
 }
 
 export interface DeliveryState {

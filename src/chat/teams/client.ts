@@ -167,7 +167,8 @@ export class TeamsChat implements ChatPort {
         id = sent.id;
       }),
     );
-    if (!id) throw new TeamsDeliveryError('no-activity-id', false, 0);
+    // Accepted, but not addressable: as good as an ambiguous failure.
+    if (!id) throw new TeamsDeliveryError('no-activity-id', false, 0, undefined, 'unknown');
     return { channel: conversationId, id };
   }
 
@@ -197,7 +198,7 @@ export class TeamsChat implements ChatPort {
       ),
     );
     const root = threadId ? threadRootOf(threadId) : undefined;
-    if (!threadId || !root) throw new TeamsDeliveryError('no-thread-id', false, 0);
+    if (!threadId || !root) throw new TeamsDeliveryError('no-thread-id', false, 0, undefined, 'unknown');
     return { channel: threadId, id: root };
   }
 

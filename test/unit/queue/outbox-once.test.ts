@@ -200,6 +200,23 @@ describe('with a lookup (Slack with a history scope)', () => {
     expect(chat.lookups.map((l) => l.result)).toEqual(['unavailable']);
     expect(chat.roots()).toHaveLength(2);
   });
+
+  it('stuck where lookups cannot tell: looked up again an hour later at the soonest, not at every sync', async () => {
+    setUp({ unavailable: true });
+    chat.acceptThenFail('post', 'http-500').acceptThenFail('post', 'http-500');
+    await failingSync();
+    await failingSync();
+    await sync();
+    await sync();
+    clock.advance(30 * 60_000);
+    await sync();
+    expect(chat.lookups).toHaveLength(2);
+    expect(chat.count('post')).toBe(2);
+    clock.advance(30 * 60_000);
+    await sync();
+    expect(chat.lookups).toHaveLength(3);
+    expect(events.filter((e) => e === 'unresolved')).toHaveLength(1);
+  });
 });
 
 describe('without a lookup (Slack without a history scope, Teams)', () => {
