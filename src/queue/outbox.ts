@@ -15,7 +15,7 @@ import type { Delivered, DeliveryStore } from '../store/delivery.js';
 import type { RunStore } from '../store/runs.js';
 import type { OutboxJob } from './names.js';
 import { type Pacer, PaceWait } from './pacer.js';
-import { type DeliveryEvent, OncePoster } from './post-once.js';
+import { type DeliveryEvent, OncePoster, type PostTarget } from './post-once.js';
 
 export type { DeliveryEvent } from './post-once.js';
 
@@ -89,7 +89,7 @@ export async function syncRun(runId: string, deps: OutboxDeps): Promise<void> {
     const slot = `reply:${reply.key}`;
     const delivered =
       state.replies.get(reply.key) ??
-      (await poster.deliver(slot, reply.message, state.flights.get(slot), root.ref));
+      (await poster.deliver(slot, reply.message, state.flights.get(slot), { thread: root.ref }));
     if (!delivered) continue;
     await writer.bringUpToDate(delivered, reply.message, (done) =>
       deps.deliveries.setReply(runId, reply.key, done),
@@ -108,16 +108,14 @@ class PacedWriter {
   /** Takes the conversation's slot, marks the post in flight (`mark`), posts. */
   readonly post = async (
     message: MessageView,
-    thread: MessageRef | undefined,
+    { conversation, thread }: PostTarget,
     tag: PostTag,
     mark: () => Promise<void>,
   ): Promise<MessageRef> => {
-    const channel = this.run.conversation.channel;
+    const channel = conversation.channel;
     await this.deps.pacer.take('post', `${this.chat.platform}:${channel}`, this.chat.pacing.postIntervalMs);
     await mark();
-    const ref = await this.guard('post', channel, () =>
-      this.chat.post(this.run.conversation, message, thread, tag),
-    );
+    const ref = await this.guard('post', channel, () => this.chat.post(conversation, message, thread, tag));
     // The first edit of a fresh message waits a full interval too.
     await this.deps.pacer.push(
       'update',

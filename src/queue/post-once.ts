@@ -21,7 +21,7 @@ import {
   maybeDelivered,
   type PostTag,
 } from '../chat/port.js';
-import type { MessageRef, Run } from '../core/run.js';
+import type { Conversation, MessageRef, Run } from '../core/run.js';
 import type { MessageView } from '../core/views/view.js';
 import type { Delivered, DeliveryStore, InFlight } from '../store/delivery.js';
 import type { Pacer } from './pacer.js';
@@ -58,9 +58,15 @@ export function inDoubt(error: ChatDeliveryError, hash: string, now = Date.now()
   };
 }
 
+/** Where a post goes: a conversation, and the thread in it when it is a reply. */
+export interface PostTarget {
+  conversation: Conversation;
+  thread?: MessageRef;
+}
+
 export type PacedPost = (
   message: MessageView,
-  thread: MessageRef | undefined,
+  target: PostTarget,
   tag: PostTag,
   mark: () => Promise<void>,
 ) => Promise<MessageRef>;
@@ -77,17 +83,21 @@ export class OncePoster {
     private readonly send: PacedPost,
   ) {}
 
-  /** Posts `message` into `slot` once, or finds it; undefined when that cannot be known without a third copy. */
+  /**
+   * Posts `message` into `slot` once, or finds it; undefined when that cannot be known without a third copy.
+   * `where`: the thread of a reply, and another conversation than the run's if need be.
+   */
   async deliver(
     slot: string,
     message: MessageView,
     flight: InFlight | undefined,
-    thread?: MessageRef,
+    where: { thread?: MessageRef; conversation?: Conversation } = {},
   ): Promise<Delivered | undefined> {
     const tag = { runId: this.run.id, key: slot === 'root' ? 'root' : slot.slice('reply:'.length) };
+    const target = { ...where, conversation: where.conversation ?? this.run.conversation };
     let tries = 0;
     if (flight) {
-      const decision = await this.decide(slot, tag, flight, thread);
+      const decision = await this.decide(slot, tag, flight, target);
       if (decision.kind === 'stuck') return undefined;
       if (decision.kind === 'found') {
         const delivered = { ref: decision.ref, hash: flight.hash };
@@ -96,17 +106,17 @@ export class OncePoster {
       }
       tries = decision.tries;
     }
-    const delivered = await this.post(slot, message, thread, tag, tries > 0 ? flight : undefined, tries);
+    const delivered = await this.post(slot, message, target, tag, tries > 0 ? flight : undefined, tries);
     await this.record(slot, delivered);
     return delivered;
   }
 
-  private async decide(slot: string, tag: PostTag, flight: InFlight, thread?: MessageRef): Promise<Decision> {
+  private async decide(slot: string, tag: PostTag, flight: InFlight, target: PostTarget): Promise<Decision> {
     const now = this.deps.now();
     if (flight.until > now) throw new PaceWait(flight.until - now);
     // A lookup costs a scarce slot (Tier 1: one a minute): one that could not tell is not repeated at every sync.
     const lookedLately = flight.lookedAt !== undefined && now - flight.lookedAt < RELOOK_MS;
-    const looked = lookedLately ? undefined : await this.lookUp(tag, flight, thread);
+    const looked = lookedLately ? undefined : await this.lookUp(tag, flight, target);
     if (looked?.kind === 'found') {
       this.deps.onDelivery?.('found', this.chat.platform);
       return looked;
@@ -125,20 +135,20 @@ export class OncePoster {
   private async lookUp(
     tag: PostTag,
     flight: InFlight,
-    thread?: MessageRef,
+    target: PostTarget,
   ): Promise<LookupResult | undefined> {
     const lookup = this.chat.lookup;
     if (!lookup || !(await lookup.enabled())) return undefined;
-    const { key, intervalMs } = lookup.pacing(thread);
-    const target = `${this.chat.platform}:${key}`;
-    await this.deps.pacer.take('lookup', target, intervalMs);
+    const { key, intervalMs } = lookup.pacing(target.thread);
+    const slot = `${this.chat.platform}:${key}`;
+    await this.deps.pacer.take('lookup', slot, intervalMs);
     this.deps.onDelivery?.('lookup', this.chat.platform);
     try {
-      return await lookup.find(this.run.conversation, tag, flight.at, thread);
+      return await lookup.find(target.conversation, tag, flight.at, target.thread);
     } catch (error) {
       if (error instanceof ChatRateLimited) {
         this.deps.onDelivery?.('rate_limited', this.chat.platform);
-        await this.deps.pacer.push('lookup', target, error.retryAfterMs);
+        await this.deps.pacer.push('lookup', slot, error.retryAfterMs);
       }
       throw error;
     }
@@ -165,7 +175,7 @@ export class OncePoster {
   private async post(
     slot: string,
     message: MessageView,
-    thread: MessageRef | undefined,
+    target: PostTarget,
     tag: PostTag,
     previous: InFlight | undefined,
     tries: number,
@@ -182,7 +192,7 @@ export class OncePoster {
     };
     let marked = false;
     try {
-      const ref = await this.send(message, thread, tag, async () => {
+      const ref = await this.send(message, target, tag, async () => {
         await this.deps.deliveries.markInFlight(this.run.id, slot, flight);
         marked = true;
       });
