@@ -2,12 +2,14 @@
  * The Slack app manifests (HTTP: manifest.yaml; Socket Mode: manifest.socket-mode.yaml) against Slack's manifest
  * rules (schema v1, reference/slack.md §7) and against the code: the bot scopes asked for are exactly those the Web
  * API methods called in src/chat/slack/ and the listeners registered there need — a method without a known scope,
- * or a scope nothing uses, fails here.
+ * or a scope nothing uses, fails here. Opt-in scopes (the history scopes: the bot reads history only when it was
+ * granted them, checked at start) stay out of the manifests — least privilege — and the README says how to add them.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { HISTORY_SCOPES } from '../src/chat/slack/history-lookup.js';
 
 const DIR = 'manifests/slack';
 const HTTP = 'manifest.yaml';
@@ -53,7 +55,14 @@ const METHOD_SCOPES: Record<string, string[] | null> = {
   'usergroups.users.list': ['usergroups:read'],
   'apps.connections.open': null,
   'auth.test': null,
+  'conversations.history': ['channels:history', 'groups:history'],
+  'conversations.replies': ['channels:history', 'groups:history'],
 };
+/**
+ * Methods the bot calls only when the app was granted their scopes (src/chat/slack/history-lookup.ts reads the
+ * granted scopes at start): their scopes are opt-in, never in the manifests' `bot` list.
+ */
+const OPT_IN_METHODS = new Set(['conversations.history', 'conversations.replies']);
 /** Bolt listeners and what they need: slash commands need `commands`; interactivity needs no scope. */
 const LISTENER_SCOPES: Record<string, string[]> = { command: ['commands'], action: [] };
 
@@ -78,18 +87,19 @@ function listenersRegistered(): Set<string> {
   );
 }
 
-function scopesTheCodeNeeds(): { scopes: Set<string>; unknown: string[] } {
+function scopesTheCodeNeeds(): { scopes: Set<string>; optIn: Set<string>; unknown: string[] } {
   const scopes = new Set<string>();
+  const optIn = new Set<string>();
   const unknown: string[] = [];
   for (const method of methodsCalled()) {
     if (!(method in METHOD_SCOPES)) unknown.push(`method ${method}`);
-    for (const scope of METHOD_SCOPES[method] ?? []) scopes.add(scope);
+    for (const scope of METHOD_SCOPES[method] ?? []) (OPT_IN_METHODS.has(method) ? optIn : scopes).add(scope);
   }
   for (const listener of listenersRegistered()) {
     if (!(listener in LISTENER_SCOPES)) unknown.push(`listener app.${listener}`);
     for (const scope of LISTENER_SCOPES[listener] ?? []) scopes.add(scope);
   }
-  return { scopes, unknown };
+  return { scopes, optIn, unknown };
 }
 
 function unknownKeys(value: unknown, path = ''): string[] {
@@ -156,6 +166,13 @@ describe.each(Object.keys(manifests))('Slack manifest %s', (name) => {
     expect(manifest.settings.event_subscriptions, 'the bot subscribes to no event').toBeUndefined();
   });
 
+  it('leaves the opt-in history scopes out (least privilege), optional ones included', () => {
+    const { optIn } = scopesTheCodeNeeds();
+    expect([...optIn].sort()).toEqual([...HISTORY_SCOPES].sort());
+    const asked = [...manifest.oauth_config.scopes.bot, ...(manifest.oauth_config.scopes.bot_optional ?? [])];
+    for (const scope of optIn) expect(asked).not.toContain(scope);
+  });
+
   it('turns interactivity on (the buttons), one workspace, no token rotation', () => {
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.settings.org_deploy_enabled).toBe(false);
@@ -194,6 +211,15 @@ describe('the two Slack manifests', () => {
   });
 });
 
+describe('the opt-in scopes', () => {
+  it('are each named in the README with what they cost', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const section = readme.slice(readme.indexOf('### Slack app'), readme.indexOf('### Microsoft Teams'));
+    for (const scope of HISTORY_SCOPES) expect(section).toContain(`\`${scope}\``);
+    expect(section).toContain('SLACK_HISTORY_LOOKUPS_PER_MINUTE');
+  });
+});
+
 describe('the scope check itself', () => {
   it('finds the Web API methods and listeners of src/chat/slack', () => {
     expect([...methodsCalled()].sort()).toEqual(
@@ -201,6 +227,8 @@ describe('the scope check itself', () => {
         'chat.postEphemeral',
         'chat.postMessage',
         'chat.update',
+        'conversations.history',
+        'conversations.replies',
         'usergroups.users.list',
       ]),
     );

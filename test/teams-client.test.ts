@@ -154,15 +154,16 @@ describe('errors', () => {
 
   it('412, 502 and 504: retryable delivery errors, each request sent exactly once', async () => {
     const root = await chat.post(channel, view('start'));
-    for (const [kind, reason] of [
-      ['precondition-failed', 'precondition-failed'],
-      ['bad-gateway', 'bad-gateway'],
-      ['gateway-timeout', 'gateway-timeout'],
+    // A 412 delivered nothing; after a 502 or a 504 Teams may have stored the message (outcome unknown).
+    for (const [kind, reason, outcome] of [
+      ['precondition-failed', 'precondition-failed', 'not-delivered'],
+      ['bad-gateway', 'bad-gateway', 'unknown'],
+      ['gateway-timeout', 'gateway-timeout', 'unknown'],
     ] as const) {
       sim.injectFault({ kind, op: 'send' });
       const error = await rejection(chat.post(channel, view(kind), root));
       expect(error).toBeInstanceOf(ChatDeliveryError);
-      expect(error).toMatchObject({ reason, permanent: false });
+      expect(error).toMatchObject({ reason, permanent: false, outcome });
     }
     expect(sim.calls.filter((c) => c.op === 'send').map((c) => c.status)).toEqual([412, 502, 504]);
   });
@@ -171,7 +172,12 @@ describe('errors', () => {
     const root = await chat.post(channel, view('start'));
     sim.injectFault({ kind: 'accepted-then-500', op: 'send' });
     const error = await rejection(chat.post(channel, view('maybe'), root));
-    expect(error).toMatchObject({ reason: 'server-error', permanent: false });
+    expect(error).toMatchObject({
+      reason: 'server-error',
+      permanent: false,
+      outcome: 'unknown',
+      answered: true,
+    });
     expect(sim.thread(TEAMS_SIM_CHANNEL, root.id).map((m) => m.text)).toEqual(['maybe']);
     expect(sim.calls.filter((c) => c.op === 'send')).toHaveLength(1);
   });

@@ -3,6 +3,7 @@
  * Jira or Jira Align, and everything it awaits is bounded, so the answer comes well within Slack's 3 seconds.
  */
 import type { Logger } from 'pino';
+import { maybeDelivered } from '../chat/port.js';
 import {
   denialText,
   hasRole,
@@ -19,6 +20,7 @@ import { say } from '../core/views/say.js';
 import { listView } from '../core/views/status-view.js';
 import type { MessageView } from '../core/views/view.js';
 import { hashMessage } from '../queue/outbox.js';
+import { inDoubt } from '../queue/post-once.js';
 import { newRun, RUN_KINDS } from '../queue/run-kinds.js';
 import { type RevivableQueues, reviveRun } from '../queue/run-lifecycle.js';
 import type { AuditLog } from '../store/audit.js';
@@ -83,9 +85,13 @@ export class CommandService {
     await this.deps.deliveries?.setRoot(runId, { ref, hash: hashMessage(view) });
   }
 
-  /** The answer could not be posted: the outbox posts the root itself. */
-  async rootFailed(runId: string): Promise<void> {
-    await this.deps.deliveries?.releaseRoot(runId);
+  /**
+   * The answer could not be posted: the outbox posts the root itself. When it may have been posted after all (a
+   * timeout, a 5xx), the root is left in flight, so the outbox's post counts as the one re-post (queue/post-once.ts).
+   */
+  async rootFailed(runId: string, error?: unknown, view?: MessageView): Promise<void> {
+    const doubt = view && maybeDelivered(error) ? inDoubt(error, hashMessage(view)) : undefined;
+    await this.deps.deliveries?.releaseRoot(runId, doubt);
   }
 
   private async respond(request: CommandRequest): Promise<MessageView | CommandAnswer> {

@@ -1,28 +1,34 @@
 /**
  * The outbox: every chat write goes through here. A "sync" job brings one run's messages up to date with its
  * current view — post the root once, edit it when it changed, post each reply once and edit it when it changed —
- * taking a pacing slot before each call. Delivered state is recorded after each call, so a job that is retried,
- * delayed by a 429 or repeated never posts anything twice.
+ * taking a pacing slot before each call. A post is marked in flight before its call and recorded after it, so a
+ * job that is retried, delayed by a 429 or repeated never posts anything twice, and a post whose outcome is
+ * unknown (timeout, 5xx) is found out about before it is posted again (post-once.ts).
  */
 import { createHash } from 'node:crypto';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
-import { ChatDeliveryError, type ChatPort, ChatRateLimited } from '../chat/port.js';
-import type { Conversation, Run } from '../core/run.js';
+import { ChatDeliveryError, type ChatPort, ChatRateLimited, type PostTag } from '../chat/port.js';
+import type { Conversation, MessageRef, Run } from '../core/run.js';
 import type { MessageView, RunView } from '../core/views/view.js';
-import type { DeliveryStore } from '../store/delivery.js';
+import type { Delivered, DeliveryStore } from '../store/delivery.js';
 import type { RunStore } from '../store/runs.js';
 import type { OutboxJob } from './names.js';
 import { type Pacer, PaceWait } from './pacer.js';
+import { type DeliveryEvent, OncePoster, type PostTarget } from './post-once.js';
+
+export type { DeliveryEvent } from './post-once.js';
 
 export interface OutboxDeps {
   runs: Pick<RunStore, 'get'>;
-  deliveries: Pick<DeliveryStore, 'get' | 'setRoot' | 'setReply'>;
+  deliveries: Pick<DeliveryStore, 'get' | 'setRoot' | 'setReply' | 'markInFlight' | 'settleInFlight'>;
   pacer: Pick<Pacer, 'take' | 'push'>;
   chatFor(platform: Run['conversation']['platform']): ChatPort | undefined;
   viewOf(run: Run, prefix: string): Promise<RunView> | RunView;
   logger: Logger;
-  onDelivery?(event: 'post' | 'update' | 'rate_limited' | 'failed', platform: string): void;
+  onDelivery?(event: DeliveryEvent, platform: string): void;
+  /** Epoch ms; default Date.now. */
+  now?(): number;
 }
 
 /** How often a sync looks again for a root message a chat ingress reserved (store/delivery.ts reserveRoot). */
@@ -49,7 +55,10 @@ export function outboxProcessor(deps: OutboxDeps) {
       }
       if (error instanceof ChatDeliveryError) {
         deps.onDelivery?.('failed', 'chat');
-        deps.logger.warn({ runId: job.data.runId, reason: error.reason }, 'chat delivery failed');
+        deps.logger.warn(
+          { runId: job.data.runId, reason: error.reason, outcome: error.outcome },
+          'chat delivery failed',
+        );
         if (error.permanent) throw new UnrecoverableError(error.message);
       }
       throw error;
@@ -64,34 +73,28 @@ export async function syncRun(runId: string, deps: OutboxDeps): Promise<void> {
   if (!chat) return;
   const view = await deps.viewOf(run, chat.commandPrefix);
   const state = await deps.deliveries.get(runId);
+  const now = deps.now ?? Date.now;
   const writer = new PacedWriter(chat, run, deps);
+  const poster = new OncePoster(chat, run, { ...deps, now, hash: hashMessage }, writer.post);
 
   let root = state.root;
-  const reservedMs = (state.rootReservedUntil ?? 0) - Date.now();
+  const reservedMs = (state.rootReservedUntil ?? 0) - now();
   // The chat ingress answered the command with the root message and is about to record it: edit that, later.
   if (!root && reservedMs > 0) throw new PaceWait(Math.min(ROOT_RESERVATION_STEP_MS, reservedMs));
-  if (!root) {
-    root = await writer.post(view.root);
-    await deps.deliveries.setRoot(runId, root);
-  } else if (root.hash !== hashMessage(view.root)) {
-    await writer.update(root.ref, view.root);
-    root = { ref: root.ref, hash: hashMessage(view.root) };
-    await deps.deliveries.setRoot(runId, root);
-  }
+  root ??= await poster.deliver('root', view.root, state.flights.get('root'));
+  // Unknown whether the root landed, and no copy may be added: nothing can follow it.
+  if (!root) return;
+  await writer.bringUpToDate(root, view.root, (done) => deps.deliveries.setRoot(runId, done));
   for (const reply of view.replies) {
-    const delivered = state.replies.get(reply.key);
-    if (!delivered) {
-      const posted = reply.inChannel
-        ? await writer.post(reply.message, undefined, inChannel(run.conversation))
-        : await writer.post(reply.message, root.ref);
-      await deps.deliveries.setReply(runId, reply.key, posted);
-    } else if (delivered.hash !== hashMessage(reply.message)) {
-      await writer.update(delivered.ref, reply.message);
-      await deps.deliveries.setReply(runId, reply.key, {
-        ref: delivered.ref,
-        hash: hashMessage(reply.message),
-      });
-    }
+    const slot = `reply:${reply.key}`;
+    const target = reply.inChannel ? { conversation: inChannel(run.conversation) } : { thread: root.ref };
+    const delivered =
+      state.replies.get(reply.key) ??
+      (await poster.deliver(slot, reply.message, state.flights.get(slot), target));
+    if (!delivered) continue;
+    await writer.bringUpToDate(delivered, reply.message, (done) =>
+      deps.deliveries.setReply(runId, reply.key, done),
+    );
   }
 }
 
@@ -111,14 +114,17 @@ class PacedWriter {
     private readonly deps: OutboxDeps,
   ) {}
 
-  async post(
+  /** Takes the conversation's slot, marks the post in flight (`mark`), posts. */
+  readonly post = async (
     message: MessageView,
-    thread?: { channel: string; id: string },
-    conversation: Conversation = this.run.conversation,
-  ) {
+    { conversation, thread }: PostTarget,
+    tag: PostTag,
+    mark: () => Promise<void>,
+  ): Promise<MessageRef> => {
     const channel = conversation.channel;
     await this.deps.pacer.take('post', `${this.chat.platform}:${channel}`, this.chat.pacing.postIntervalMs);
-    const ref = await this.guard('post', channel, () => this.chat.post(conversation, message, thread));
+    await mark();
+    const ref = await this.guard('post', channel, () => this.chat.post(conversation, message, thread, tag));
     // The first edit of a fresh message waits a full interval too.
     await this.deps.pacer.push(
       'update',
@@ -126,10 +132,22 @@ class PacedWriter {
       this.chat.pacing.updateIntervalMs,
     );
     this.deps.onDelivery?.('post', this.chat.platform);
-    return { ref, hash: hashMessage(message) };
+    return ref;
+  };
+
+  /** Edits a delivered message when its content changed since, then records the new content. */
+  async bringUpToDate(
+    delivered: Delivered,
+    message: MessageView,
+    record: (done: Delivered) => Promise<void>,
+  ): Promise<void> {
+    const hash = hashMessage(message);
+    if (delivered.hash === hash) return;
+    await this.update(delivered.ref, message);
+    await record({ ref: delivered.ref, hash });
   }
 
-  async update(ref: { channel: string; id: string }, message: MessageView): Promise<void> {
+  private async update(ref: MessageRef, message: MessageView): Promise<void> {
     await this.deps.pacer.take(
       'update',
       `${this.chat.platform}:${ref.id}`,

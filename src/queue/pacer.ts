@@ -23,6 +23,9 @@ if wanted > nextAt then redis.call('SET', KEYS[1], wanted, 'PX', tonumber(ARGV[1
 return 0
 `;
 
+/** Posts per conversation, edits per message, lookups per platform method (Slack's history: Tier 1). */
+export type PaceKind = 'post' | 'update' | 'lookup';
+
 /** Thrown when no slot is free; the outbox parks the job until `waitMs` has passed. */
 export class PaceWait extends Error {
   constructor(readonly waitMs: number) {
@@ -38,13 +41,13 @@ export class Pacer {
   ) {}
 
   /** Takes a slot or throws PaceWait. */
-  async take(kind: 'post' | 'update', target: string, intervalMs: number): Promise<void> {
+  async take(kind: PaceKind, target: string, intervalMs: number): Promise<void> {
     const wait = Number(await this.redis.eval(TAKE, 1, this.keys.pace(kind, target), intervalMs));
     if (wait > 0) throw new PaceWait(wait);
   }
 
   /** After a 429: nobody posts to `target` for `ms`. */
-  async push(kind: 'post' | 'update', target: string, ms: number): Promise<void> {
+  async push(kind: PaceKind, target: string, ms: number): Promise<void> {
     await this.redis.eval(PUSH, 1, this.keys.pace(kind, target), ms);
   }
 }

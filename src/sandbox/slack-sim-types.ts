@@ -7,6 +7,8 @@ export interface SimMessage {
   threadTs?: string;
   edits: number;
   user: string;
+  /** Message metadata the bot posted with (`event_type`, `event_payload`). */
+  metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
 }
 
 export interface SimEphemeral {
@@ -32,6 +34,11 @@ export interface Fault {
   status: number;
   retryAfterS?: number;
   error?: string;
+  /**
+   * The call is carried out first (the message is stored), then the answer is replaced: by `status` ('answer'),
+   * or by nothing at all until the client hangs up ('no-answer', as a timeout sees it).
+   */
+  accepted?: 'answer' | 'no-answer';
 }
 
 /** What changed in the simulator's store; emitted as 'change' on `SlackSim.events`. */

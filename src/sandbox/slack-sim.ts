@@ -1,23 +1,18 @@
 /**
  * A Slack simulator on loopback HTTP: the Web API methods the bot uses (stored per channel and thread, with Block
- * Kit limits, per-channel post rate and injectable faults such as 429 + Retry-After), and the other direction —
- * signed slash commands and block actions sent to the bot exactly as Slack sends them.
+ * Kit limits, per-channel post rate and injectable faults such as 429 + Retry-After, or a post carried out and
+ * then answered 500 or not at all), the granted scopes in `x-oauth-scopes` on every answer, the history reads
+ * (slack-sim-history.ts), and the other direction — signed slash commands and block actions sent to the bot
+ * exactly as Slack sends them.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { request } from 'undici';
-import { checkBlockKit } from './block-kit-limits.js';
-import { json, LoopbackServer, readBody } from './loopback-server.js';
-import type {
-  ClickInput,
-  CommandInput,
-  Fault,
-  SimCall,
-  SimChange,
-  SimEphemeral,
-  SimMessage,
-} from './slack-sim-types.js';
+import { json, readBody } from './loopback-server.js';
+import { parseArgs, safeJson, validateMessage } from './slack-sim-args.js';
+import { type HistoryMethod, MethodWindow, readHistory } from './slack-sim-history.js';
+import { SlackSimRequests } from './slack-sim-requests.js';
+import type { Fault, SimCall, SimChange, SimEphemeral, SimMessage } from './slack-sim-types.js';
 
 export type {
   ClickInput,
@@ -37,27 +32,34 @@ export interface SlackSimOptions {
   teamId?: string;
   /** Posts allowed per channel in a one-second window before 429 (Slack: about one per second, short bursts). */
   burstPerChannel?: number;
+  /** The bot token's granted scopes (default: the app manifest's, no history scope). */
+  scopes?: string[];
+  /** conversations.history / replies calls allowed per method per minute (default 1: Tier 1). */
+  historyPerMinute?: number;
 }
 
-export class SlackSim extends LoopbackServer {
-  readonly signingSecret: string;
+/** The bot scopes of manifests/slack/*.yaml. */
+export const SLACK_SIM_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'usergroups:read'];
+
+export class SlackSim extends SlackSimRequests {
   readonly botToken: string;
   readonly appToken: string;
-  readonly teamId: string;
   readonly botUserId = 'UALIGNBOT';
   readonly botId = 'BALIGNBOT';
-  readonly messages: SimMessage[] = [];
   readonly ephemerals: SimEphemeral[] = [];
   readonly calls: SimCall[] = [];
-  readonly responses: Array<{ id: string; body: unknown }> = [];
   /** User groups (usergroups.users.list): group id → member user ids. */
   readonly usergroups = new Map<string, string[]>();
-  /** Where signed requests go (the bot's /slack/events). */
-  botUrl?: string;
   /** 'change' (SimChange) after every stored post, edit, ephemeral and response_url answer. */
   readonly events = new EventEmitter();
   /** Socket Mode: the WebSocket URL apps.connections.open hands out (a Socket Mode server of the test's). */
   socketModeUrl?: string;
+  /** The bot token's granted scopes, reported in `x-oauth-scopes` (as Slack does) and required by history reads. */
+  scopes: string[];
+  /** Channels that are private (groups:history); the others are public (channels:history). */
+  readonly privateChannels = new Set<string>();
+  /** The per-method limit of the history reads. */
+  readonly historyLimit: MethodWindow;
   private readonly faults: Fault[] = [];
   private readonly callCounts = new Map<string, number>();
   private readonly recentPosts = new Map<string, number[]>();
@@ -65,12 +67,12 @@ export class SlackSim extends LoopbackServer {
   private tsCounter = 0;
 
   constructor(options: SlackSimOptions = {}) {
-    super();
-    this.signingSecret = options.signingSecret ?? randomBytes(16).toString('hex');
+    super(options);
     this.botToken = options.botToken ?? `xoxb-sim-${randomBytes(8).toString('hex')}`;
     this.appToken = options.appToken ?? `xapp-sim-${randomBytes(8).toString('hex')}`;
-    this.teamId = options.teamId ?? 'T0SANDBOX';
     this.burst = options.burstPerChannel ?? 4;
+    this.scopes = [...(options.scopes ?? SLACK_SIM_SCOPES)];
+    this.historyLimit = new MethodWindow(options.historyPerMinute ?? 1);
   }
 
   get apiUrl(): string {
@@ -102,6 +104,7 @@ export class SlackSim extends LoopbackServer {
     this.faults.length = 0;
     this.callCounts.clear();
     this.recentPosts.clear();
+    this.historyLimit.reset();
   }
 
   // ── the bot → Slack direction ──────────────────────────────────────────────────────────────────────────
@@ -126,19 +129,13 @@ export class SlackSim extends LoopbackServer {
     this.callCounts.set(method, count);
     const record = (status: number, error?: string) =>
       this.calls.push({ method, at: Date.now(), args, status, ...(error ? { error } : {}) });
+    res.setHeader('x-oauth-scopes', this.scopes.join(','));
 
     const fault = this.faults.find((f) => f.method === method && f.nth === count);
-    if (fault) {
-      this.faults.splice(this.faults.indexOf(fault), 1);
+    if (fault) this.faults.splice(this.faults.indexOf(fault), 1);
+    if (fault && !fault.accepted) {
       record(fault.status, fault.error ?? 'ratelimited');
-      if (fault.status === 429) {
-        res.writeHead(429, {
-          'retry-after': String(fault.retryAfterS ?? 1),
-          'content-type': 'application/json',
-        });
-        res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
-        return;
-      }
+      if (fault.status === 429) return rateLimited(res, fault.retryAfterS ?? 1);
       return json(res, fault.status, { ok: false, error: fault.error ?? 'internal_error' });
     }
     if (method === 'apps.connections.open') return json(res, 200, this.openConnection(req, args, record));
@@ -149,12 +146,27 @@ export class SlackSim extends LoopbackServer {
     const result = this.method(method, args);
     if ('retryAfterS' in result) {
       record(429, 'ratelimited');
-      res.writeHead(429, { 'retry-after': String(result.retryAfterS), 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
-      return;
+      return rateLimited(res, Number(result.retryAfterS));
     }
+    if (fault?.accepted) return this.failAfter(fault, result, record, res);
     record(200, result.ok ? undefined : String(result.error));
     json(res, 200, result);
+  }
+
+  /** The call was carried out; its answer is a failure, or never comes (until the client hangs up, or 60 s). */
+  private failAfter(
+    fault: Fault,
+    result: Record<string, unknown>,
+    record: (status: number, error?: string) => void,
+    res: ServerResponse,
+  ): void {
+    record(fault.status, `accepted:${fault.accepted}${result.ok ? '' : `:${String(result.error)}`}`);
+    if (fault.accepted === 'answer') {
+      return json(res, fault.status, { ok: false, error: fault.error ?? 'internal_error' });
+    }
+    const timer = setTimeout(() => json(res, 504, { ok: false, error: 'request_timeout' }), 60_000);
+    timer.unref();
+    res.on('close', () => clearTimeout(timer));
   }
 
   /** Socket Mode's handshake: only the app-level token may ask, as in Slack (a bot token gets not_allowed_token_type). */
@@ -197,6 +209,17 @@ export class SlackSim extends LoopbackServer {
         return this.update(args);
       case 'chat.postEphemeral':
         return this.postEphemeral(args);
+      case 'conversations.history':
+      case 'conversations.replies': {
+        const retryAfterS = this.historyLimit.take(method);
+        if (retryAfterS > 0) return { retryAfterS };
+        return readHistory(method as HistoryMethod, args, {
+          messages: this.messages,
+          scopes: this.scopes,
+          isPrivate: (channel) => this.privateChannels.has(channel),
+          botId: this.botId,
+        });
+      }
       case 'usergroups.users.list': {
         const users = this.usergroups.get(String(args.usergroup ?? ''));
         return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
@@ -220,6 +243,7 @@ export class SlackSim extends LoopbackServer {
       ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}),
       edits: 0,
       user: this.botUserId,
+      ...(isMetadata(args.metadata) ? { metadata: args.metadata } : {}),
     };
     if (message.threadTs && !this.messages.some((m) => m.channel === channel && m.ts === message.threadTs)) {
       return { ok: false, error: 'thread_not_found' };
@@ -325,141 +349,17 @@ export class SlackSim extends LoopbackServer {
     }
     res.writeHead(404).end();
   }
-
-  // ── the Slack → bot direction ──────────────────────────────────────────────────────────────────────────
-
-  sign(body: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
-    const signature = createHmac('sha256', this.signingSecret)
-      .update(`v0:${timestamp}:${body}`)
-      .digest('hex');
-    return { 'x-slack-signature': `v0=${signature}`, 'x-slack-request-timestamp': String(timestamp) };
-  }
-
-  /** Sends a slash command the way Slack does: form-encoded, exact content type, signed. */
-  async sendCommand(input: CommandInput & { timestamp?: number }) {
-    return this.deliver(new URLSearchParams(this.commandPayload(input)).toString(), input.timestamp);
-  }
-
-  /** A slash command's fields, as Slack sends them (form fields over HTTP, a JSON payload in Socket Mode). */
-  commandPayload(input: CommandInput): Record<string, string> {
-    return {
-      token: 'legacy-verification-token',
-      team_id: this.teamId,
-      team_domain: 'sandbox',
-      channel_id: input.channelId ?? 'CSANDBOX',
-      channel_name: 'align-sandbox',
-      user_id: input.userId ?? 'UADMIN',
-      user_name: input.userName ?? 'sandbox.admin',
-      command: input.command ?? '/align',
-      text: input.text,
-      api_app_id: 'ASANDBOX',
-      is_enterprise_install: 'false',
-      response_url: `${this.url}/response/${randomBytes(6).toString('hex')}`,
-      trigger_id: `${Date.now()}.${randomBytes(4).toString('hex')}`,
-    };
-  }
-
-  /** Sends a block_actions payload for a button in a stored message; `responseId` keys what the bot answers. */
-  async clickButton(input: ClickInput) {
-    const { payload, responseId } = this.actionPayload(input);
-    const answer = await this.deliver(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
-    return { ...answer, responseId };
-  }
-
-  /** A block_actions payload for a button in a stored message, and the id of its response_url. */
-  actionPayload(input: ClickInput): { payload: Record<string, unknown>; responseId: string } {
-    const message = this.messages.find((m) => m.channel === input.channel && m.ts === input.ts);
-    const responseId = randomBytes(6).toString('hex');
-    const payload = {
-      type: 'block_actions',
-      team: { id: this.teamId, domain: 'sandbox' },
-      user: {
-        id: input.userId,
-        username: input.userName ?? input.userId,
-        name: input.userName ?? input.userId,
-        team_id: this.teamId,
-      },
-      api_app_id: 'ASANDBOX',
-      token: 'legacy-verification-token',
-      container: { type: 'message', message_ts: input.ts, channel_id: input.channel, is_ephemeral: false },
-      trigger_id: `${Date.now()}.${randomBytes(4).toString('hex')}`,
-      channel: { id: input.channel, name: 'align-sandbox' },
-      message: message
-        ? {
-            type: 'message',
-            ts: message.ts,
-            text: message.text,
-            blocks: message.blocks,
-            thread_ts: message.threadTs,
-          }
-        : undefined,
-      response_url: `${this.url}/response/${responseId}`,
-      actions: [
-        {
-          type: 'button',
-          action_id: input.actionId,
-          block_id: 'b',
-          value: input.value,
-          action_ts: String(Date.now() / 1000),
-          text: { type: 'plain_text', text: input.actionId },
-        },
-      ],
-      state: { values: {} },
-    };
-    return { payload, responseId };
-  }
-
-  /** What the bot sent to a response_url (ephemeral answers to a click), waiting briefly for it. */
-  async responseFor(responseId: string, timeoutMs = 5000): Promise<unknown> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const found = this.responses.find((r) => r.id === responseId);
-      if (found) return found.body;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return undefined;
-  }
-
-  /** Posts a signed form body to the bot; returns status, parsed body and latency. */
-  async deliver(body: string, timestamp?: number, headers: Record<string, string> = {}) {
-    if (!this.botUrl) throw new Error('botUrl is not set');
-    const started = performance.now();
-    const res = await request(this.botUrl, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        ...this.sign(body, timestamp),
-        ...headers,
-      },
-      body,
-    });
-    const text = await res.body.text();
-    return { status: res.statusCode, body: safeJson(text) ?? text, ms: performance.now() - started };
-  }
 }
 
-function validateMessage(args: Record<string, unknown>): string | undefined {
-  const blocks = args.blocks;
-  if (blocks !== undefined && !Array.isArray(blocks)) return 'invalid_blocks_format';
-  if ((!blocks || (blocks as unknown[]).length === 0) && !args.text) return 'no_text';
-  if (typeof args.text === 'string' && args.text.length > 40_000) return 'msg_too_long';
-  return blocks ? checkBlockKit(blocks as unknown[]) : undefined;
+function rateLimited(res: ServerResponse, retryAfterS: number): void {
+  res.writeHead(429, { 'retry-after': String(retryAfterS), 'content-type': 'application/json' });
+  res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
 }
 
-function parseArgs(contentType: string, raw: string): Record<string, unknown> {
-  if (contentType.includes('application/json')) return (safeJson(raw) as Record<string, unknown>) ?? {};
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of new URLSearchParams(raw)) {
-    out[key] =
-      key === 'blocks' || key === 'attachments' || key === 'metadata' ? (safeJson(value) ?? value) : value;
-  }
-  return out;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+function isMetadata(value: unknown): value is NonNullable<SimMessage['metadata']> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { event_type?: unknown }).event_type === 'string'
+  );
 }

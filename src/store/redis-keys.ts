@@ -21,7 +21,7 @@ export class RedisKeys {
   delivery(runId: string): string {
     return `${this.prefix}:delivery:${runId}`;
   }
-  pace(kind: 'post' | 'update', target: string): string {
+  pace(kind: 'post' | 'update' | 'lookup', target: string): string {
     return `${this.prefix}:pace:${kind}:${target}`;
   }
   connector(name: string): string {

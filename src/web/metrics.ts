@@ -17,13 +17,12 @@ import type { Logger } from 'pino';
 import client from 'prom-client';
 import { isTerminal, type Run } from '../core/run.js';
 import type { CheckResult } from '../core/runbooks/checks/run-checks.js';
+import type { DeliveryEvent } from '../queue/outbox.js';
 import type { ConnectorStore } from '../store/connectors.js';
 import type { RunStore } from '../store/runs.js';
 import { type InternalServer, startInternalServer } from './internal-server.js';
 
 const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = client;
-
-type DeliveryEvent = 'post' | 'update' | 'rate_limited' | 'failed';
 
 /** What this process did: one instance per process, shared by its web and worker parts. */
 export class ProcessMetrics {
@@ -43,7 +42,7 @@ export class ProcessMetrics {
   });
   readonly deliveries = new Counter({
     name: 'align_bot_chat_deliveries_total',
-    help: 'Chat writes by the outbox, by platform and event (post, update, failed).',
+    help: 'Chat writes by the outbox, by platform and event (post, update, failed; lookup, found: a post of unknown outcome looked up and found; unresolved: not posted a third time).',
     labelNames: ['platform', 'event'] as const,
     registers: [this.registry],
   });

@@ -1,55 +1,52 @@
 /**
  * Slack's side of ChatPort, on @slack/web-api. Rate-limited calls are rejected at once (the outbox delays the
  * job by Retry-After instead of stalling the whole client), and the client itself never retries: the outbox does,
- * knowing what was already delivered.
+ * knowing what was already delivered. Every post carries message metadata naming its run and key, so that after an
+ * ambiguous failure the outbox can look it up (history-lookup.ts) when the app has a history scope.
  */
-import { ErrorCode, type WebAPIPlatformError, type WebAPIRateLimitedError, WebClient } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
 import type { Conversation, MessageRef } from '../../core/run.js';
 import type { MessageView } from '../../core/views/view.js';
-import { ChatDeliveryError, type ChatPort, ChatRateLimited } from '../port.js';
+import { ChatDeliveryError, type ChatPort, type PostTag } from '../port.js';
+import { translateSlackError } from './delivery-errors.js';
+import { postMetadata, SlackHistoryLookup } from './history-lookup.js';
 import { renderSlack } from './render.js';
-
-/** Errors after which retrying cannot help. */
-const PERMANENT = new Set([
-  'channel_not_found',
-  'not_in_channel',
-  'is_archived',
-  'invalid_blocks',
-  'invalid_blocks_format',
-  'msg_blocks_too_long',
-  'msg_too_long',
-  'no_text',
-  'cant_update_message',
-  'message_not_found',
-  'invalid_auth',
-  'account_inactive',
-  'token_revoked',
-  'missing_scope',
-  'user_not_in_channel',
-]);
 
 export interface SlackChatOptions {
   token: string;
   apiUrl: string;
   timeoutMs?: number;
+  /** History lookups per minute per method (0: off); default 1, Slack's Tier 1 for non-Marketplace apps. */
+  historyLookupsPerMinute?: number;
+  logger?: Logger;
 }
 
 export class SlackChat implements ChatPort {
   readonly platform = 'slack' as const;
   readonly commandPrefix = '/align';
   readonly pacing = { postIntervalMs: 1000, updateIntervalMs: 1000 };
+  readonly callTimeoutMs: number;
   readonly client: WebClient;
+  readonly lookup: SlackHistoryLookup;
 
   constructor(options: SlackChatOptions) {
+    this.callTimeoutMs = options.timeoutMs ?? 10_000;
     this.client = new WebClient(options.token, {
       slackApiUrl: options.apiUrl,
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 0 },
-      timeout: options.timeoutMs ?? 10_000,
+      timeout: this.callTimeoutMs,
     });
+    this.lookup = new SlackHistoryLookup(this.client, options.historyLookupsPerMinute ?? 1, options.logger);
   }
 
-  async post(conversation: Conversation, message: MessageView, thread?: MessageRef): Promise<MessageRef> {
+  async post(
+    conversation: Conversation,
+    message: MessageView,
+    thread?: MessageRef,
+    tag?: PostTag,
+  ): Promise<MessageRef> {
     const rendered = renderSlack(message);
     const res = await this.call(() =>
       this.client.chat.postMessage({
@@ -59,9 +56,10 @@ export class SlackChat implements ChatPort {
         unfurl_links: false,
         unfurl_media: false,
         ...(thread ? { thread_ts: thread.id } : {}),
+        ...(tag ? { metadata: postMetadata(tag) } : {}),
       }),
     );
-    if (!res.ts || !res.channel) throw new ChatDeliveryError('postMessage returned no ts', false);
+    if (!res.ts || !res.channel) throw new ChatDeliveryError('postMessage returned no ts', false, 'unknown');
     return { channel: res.channel, id: res.ts };
   }
 
@@ -93,20 +91,7 @@ export class SlackChat implements ChatPort {
     try {
       return await fn();
     } catch (error) {
-      throw translate(error);
+      throw translateSlackError(error);
     }
   }
-}
-
-function translate(error: unknown): Error {
-  const code = (error as { code?: string }).code;
-  if (code === ErrorCode.RateLimitedError) {
-    return new ChatRateLimited(Math.max(1, (error as WebAPIRateLimitedError).retryAfter) * 1000);
-  }
-  if (code === ErrorCode.PlatformError) {
-    const reason = (error as WebAPIPlatformError).data.error;
-    if (reason === 'ratelimited') return new ChatRateLimited(1000);
-    return new ChatDeliveryError(reason, PERMANENT.has(reason));
-  }
-  return new ChatDeliveryError(code ?? (error as Error).message ?? 'unknown', false);
 }

@@ -1,6 +1,7 @@
 /**
  * Slack as a chat platform: Bolt on /slack/events (or, in Socket Mode, on the bot's own connection to Slack and no
- * HTTP route), the Web API client for workers, "/align" for its users.
+ * HTTP route), the Web API client for workers (which logs at start whether it can look posts up), "/align" for
+ * its users.
  */
 import type { ChatPlatform, Ingress } from '../platform.js';
 import { createSlackApp } from './app.js';
@@ -27,5 +28,15 @@ export const slackPlatform: ChatPlatform<SlackSettings> = {
       close: () => slack.stop(),
     };
   },
-  chat: (settings) => new SlackChat({ token: settings.botToken, apiUrl: settings.apiUrl }),
+  chat(settings, deps) {
+    const chat = new SlackChat({
+      token: settings.botToken,
+      apiUrl: settings.apiUrl,
+      historyLookupsPerMinute: settings.historyLookupsPerMinute,
+      logger: deps.logger,
+    });
+    // Once at start: which scopes the app has decides (and logs) how an ambiguous post is resolved.
+    void chat.lookup.check();
+    return chat;
+  },
 };

@@ -5,6 +5,8 @@
  *   to Slack, so nothing inbound is needed. Slack authenticates the connection by the app token, so no request is
  *   signed and the signing secret is neither needed nor used (set or not, it is ignored).
  * Either way SLACK_BOT_TOKEN (`xoxb-`) is what the bot posts with, and workers need it too.
+ * SLACK_HISTORY_LOOKUPS_PER_MINUTE paces the lookups that resolve an ambiguous post when the app was granted a
+ * history scope (default 1: Tier 1, Slack's limit for apps outside the Marketplace; 0 turns lookups off).
  */
 import { PlatformSettingsError } from '../platform.js';
 
@@ -15,6 +17,8 @@ export interface SlackSettings {
   signingSecret?: string;
   /** Socket Mode: the app-level token that opens the connection. When set, there is no HTTP route. */
   appToken?: string;
+  /** History lookups per minute per method after an ambiguous post (0: off, whatever the scopes; default 1). */
+  historyLookupsPerMinute?: number;
 }
 
 const DEFAULT_API_URL = 'https://slack.com/api/';
@@ -34,18 +38,32 @@ export function readSlackSettings(env: NodeJS.ProcessEnv): SlackSettings | undef
   const appToken = get('SLACK_APP_TOKEN');
   const botToken = get('SLACK_BOT_TOKEN');
   const apiUrl = get('SLACK_API_URL') ?? DEFAULT_API_URL;
+  const lookups = get('SLACK_HISTORY_LOOKUPS_PER_MINUTE');
+  const historyLookupsPerMinute = lookups === undefined ? undefined : Number(lookups);
   const problems = [
     ...pairingProblems(signingSecret, appToken, botToken),
     ...tokenProblems(appToken, botToken),
   ];
+  if (historyLookupsPerMinute !== undefined && !validLookupRate(historyLookupsPerMinute))
+    problems.push(
+      'SLACK_HISTORY_LOOKUPS_PER_MINUTE: use a whole number from 0 (lookups off) to 1000 — 1 is Slack’s Tier 1 for apps outside the Marketplace, 50 its Tier 3',
+    );
   if (!/^https?:\/\/[^\s]+$/.test(apiUrl))
     problems.push(
       'SLACK_API_URL: not an http(s) URL — leave it unset, or give the full URL of a Slack API simulator ending in /api/',
     );
   if (problems.length > 0) throw new PlatformSettingsError(problems);
   if (!botToken || !(appToken || signingSecret)) return undefined;
-  const base = { botToken, apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` };
+  const base = {
+    botToken,
+    apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`,
+    ...(historyLookupsPerMinute !== undefined ? { historyLookupsPerMinute } : {}),
+  };
   return appToken ? { ...base, appToken } : { ...base, signingSecret: signingSecret! };
+}
+
+function validLookupRate(perMinute: number): boolean {
+  return Number.isInteger(perMinute) && perMinute >= 0 && perMinute <= 1000;
 }
 
 /** A bot token needs a way in (signing secret or app token), and either of those needs a bot token. */

@@ -8,6 +8,9 @@
  * the job; connector failures are translated (errors.ts) and never retried here. A conversation that is gone
  * (gone.ts) is marked once, audited, its contact told in their 1:1 chat, and not written to again while marked.
  * Open approval asks carry `refresh.userIds`: the approvers' MRIs, learned from their activities.
+ * No `lookup`: Teams assigns every activity id itself and the Bot Connector has no way for a bot to list or fetch
+ * the messages of a conversation (only Microsoft Graph, with tenant-wide ChannelMessage.Read.All or the per-team
+ * ChannelMessage.Read.Group consent), so after an ambiguous post the outbox re-posts at most once.
  */
 import type { TurnContext } from 'botbuilder';
 import type { Conversation, MessageRef } from '../../core/run.js';
@@ -76,6 +79,8 @@ export class TeamsChat implements ChatPort {
    * outbox sends the latest view, so quicker changes merge into one edit.
    */
   readonly pacing = { postIntervalMs: 0, updateIntervalMs: 500 };
+  /** The connector's request timeout (adapter.ts). */
+  readonly callTimeoutMs = 15_000;
   readonly threadLimits = TEAMS_THREAD_LIMITS;
   private readonly limiter: ThreadLimiter;
   private readonly tenantLimiter: ThreadLimiter;
@@ -162,7 +167,8 @@ export class TeamsChat implements ChatPort {
         id = sent.id;
       }),
     );
-    if (!id) throw new TeamsDeliveryError('no-activity-id', false, 0);
+    // Accepted, but not addressable: as good as an ambiguous failure.
+    if (!id) throw new TeamsDeliveryError('no-activity-id', false, 0, undefined, 'unknown');
     return { channel: conversationId, id };
   }
 
@@ -192,7 +198,7 @@ export class TeamsChat implements ChatPort {
       ),
     );
     const root = threadId ? threadRootOf(threadId) : undefined;
-    if (!threadId || !root) throw new TeamsDeliveryError('no-thread-id', false, 0);
+    if (!threadId || !root) throw new TeamsDeliveryError('no-thread-id', false, 0, undefined, 'unknown');
     return { channel: threadId, id: root };
   }
 

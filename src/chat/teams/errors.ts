@@ -2,9 +2,11 @@
  * Bot Connector failures → the chat port's errors. 429 → ChatRateLimited (Retry-After when given, else a jittered
  * exponential backoff); 412, 5xx, timeouts and network errors → retryable; "this conversation is gone" (403
  * BotNotInConversationRoster / MessageWritesBlocked, 404 ConversationNotFound) → permanent, so the outbox stops
- * instead of storming. Nothing from the response body but its error code travels on (it may echo our content).
+ * instead of storming. A 5xx, a timeout or a reset after the request went out leaves the outcome unknown (Teams may
+ * have stored the message); a 4xx or a connection that never opened delivered nothing. Nothing from the response
+ * body but its error code travels on (it may echo our content).
  */
-import { ChatDeliveryError, ChatRateLimited } from '../port.js';
+import { ChatDeliveryError, ChatRateLimited, type DeliveryOutcome } from '../port.js';
 
 export class TeamsDeliveryError extends ChatDeliveryError {
   constructor(
@@ -13,8 +15,9 @@ export class TeamsDeliveryError extends ChatDeliveryError {
     /** HTTP status (0 for a network error) and the connector's error code, for logs and metrics. */
     readonly status: number,
     readonly teamsCode?: string,
+    outcome: DeliveryOutcome = 'not-delivered',
   ) {
-    super(reason, permanent);
+    super(reason, permanent, outcome, status >= 500);
     this.name = 'TeamsDeliveryError';
   }
 }
@@ -38,6 +41,9 @@ const NETWORK = new Set([
   'REQUEST_SEND_ERROR',
 ]);
 
+/** Network failures before the request reached the connector: nothing was delivered. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
 interface RestErrorLike {
   statusCode?: number;
   code?: string;
@@ -58,7 +64,8 @@ export function translateTeamsError(error: unknown, backoffMs: () => number): Er
   if (status === 429) return new ChatRateLimited(retryAfterMs(e.response?.headers) ?? backoffMs());
   if (status === 0) {
     const network = (e.code && NETWORK.has(e.code)) || e.name === 'AbortError' || e.name === 'TimeoutError';
-    return new TeamsDeliveryError(network ? 'network' : 'unknown', false, 0, safeCode(e.code));
+    const outcome = e.code && NOT_SENT.has(e.code) ? 'not-delivered' : 'unknown';
+    return new TeamsDeliveryError(network ? 'network' : 'unknown', false, 0, safeCode(e.code), outcome);
   }
   if (GONE.has(code ?? '') || GONE.has(subCode ?? '')) {
     return new TeamsDeliveryError('conversation-gone', true, status, subCode ?? code);
@@ -78,11 +85,13 @@ export function translateTeamsError(error: unknown, backoffMs: () => number): Er
     case 413:
       return new TeamsDeliveryError('too-large', true, status, code);
     case 502:
-      return new TeamsDeliveryError('bad-gateway', false, status, code);
+      return new TeamsDeliveryError('bad-gateway', false, status, code, 'unknown');
     case 504:
-      return new TeamsDeliveryError('gateway-timeout', false, status, code);
+      return new TeamsDeliveryError('gateway-timeout', false, status, code, 'unknown');
+    case 408:
+      return new TeamsDeliveryError('server-error', false, status, code);
     default:
-      if (status >= 500 || status === 408) return new TeamsDeliveryError('server-error', false, status, code);
+      if (status >= 500) return new TeamsDeliveryError('server-error', false, status, code, 'unknown');
       return new TeamsDeliveryError(`http-${status}`, true, status, code);
   }
 }

@@ -71,8 +71,8 @@ export function teamsHandlers(deps: IngressDeps, options: TeamsHandlerOptions): 
           deps.commands.rootDelivered(runId, ref, answer.view).catch((error: Error) => {
             logger.warn({ runId, err: error.message }, 'teams: root card not recorded');
           }),
-        failed: () =>
-          deps.commands.rootFailed(runId).catch((error: Error) => {
+        failed: (failure) =>
+          deps.commands.rootFailed(runId, failure, answer.view).catch((error: Error) => {
             logger.warn({ runId, err: error.message }, 'teams: root reservation not released');
           }),
       };

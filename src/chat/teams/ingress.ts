@@ -22,7 +22,7 @@ import {
 import { type CredentialsFactory, createTeamsAdapter, type TeamsAdapter } from './adapter.js';
 import { baseConversationId, type ConversationType, isLoopbackUrl } from './address.js';
 import type { CardOptions } from './cards.js';
-import { backoffDelay, translateTeamsError } from './errors.js';
+import { backoffDelay, TeamsDeliveryError, translateTeamsError } from './errors.js';
 import type { GoneConversations } from './gone.js';
 import { errorResponse, type InvokeResponseBody, messageResponse, outgoing } from './outgoing.js';
 import type { TeamsReferenceStore } from './references.js';
@@ -232,7 +232,8 @@ class Turn {
       return void (await reply.failed?.(translated));
     }
     if (sent?.id) await reply.delivered?.({ channel: activity.conversation.id, id: sent.id });
-    else await reply.failed?.(new Error('the connector answered without an activity id'));
+    // Posted (a 2xx) but not addressable: like an ambiguous failure, the outbox may post it once more.
+    else await reply.failed?.(new TeamsDeliveryError('no-activity-id', false, 200, undefined, 'unknown'));
   }
 
   /**

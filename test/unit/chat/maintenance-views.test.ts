@@ -318,7 +318,9 @@ describe('the outbox delivers a maintenance run on either platform', () => {
     await syncRun(run.id, {
       runs: { get: async () => run } as never,
       deliveries: {
-        get: async () => ({ replies: new Map() }),
+        get: async () => ({ replies: new Map(), flights: new Map() }),
+        markInFlight: async () => undefined,
+        settleInFlight: async () => undefined,
         setRoot: async (_id: string, d: unknown) => void delivered.set('root', d),
         setReply: async (_id: string, key: string, d: unknown) => void delivered.set(key, d),
       } as never,

@@ -11,11 +11,11 @@ import type { LastResult } from '../../../src/core/last-result.js';
 import type { Clock } from '../../../src/core/ports.js';
 import type { ConnectorResult } from '../../../src/core/report.js';
 import { isTerminal, type Run } from '../../../src/core/run.js';
-import { type Pacer, PaceWait } from '../../../src/queue/pacer.js';
+import { type PaceKind, type Pacer, PaceWait } from '../../../src/queue/pacer.js';
 import type { AuditLog } from '../../../src/store/audit.js';
 import type { ConnectorStore } from '../../../src/store/connectors.js';
 import type { DecisionStore } from '../../../src/store/decisions.js';
-import type { Delivered, DeliveryState, DeliveryStore } from '../../../src/store/delivery.js';
+import type { Delivered, DeliveryState, DeliveryStore, InFlight } from '../../../src/store/delivery.js';
 import type { HistoryStore } from '../../../src/store/history.js';
 import type { RunStore } from '../../../src/store/runs.js';
 
@@ -110,29 +110,48 @@ export class MemoryDecisionStore
   }
 }
 
-export class MemoryDeliveryStore implements Pick<DeliveryStore, 'get' | 'setRoot' | 'setReply'> {
-  readonly state = new Map<string, { root?: Delivered; replies: Map<string, Delivered> }>();
+export class MemoryDeliveryStore
+  implements Pick<DeliveryStore, 'get' | 'setRoot' | 'setReply' | 'markInFlight' | 'settleInFlight'>
+{
+  readonly state = new Map<
+    string,
+    { root?: Delivered; replies: Map<string, Delivered>; flights: Map<string, InFlight> }
+  >();
 
   async get(runId: string): Promise<DeliveryState> {
     const state = this.state.get(runId);
     return {
       ...(state?.root ? { root: copy(state.root) } : {}),
       replies: new Map([...(state?.replies ?? new Map<string, Delivered>())].map(([k, v]) => [k, copy(v)])),
+      flights: new Map([...(state?.flights ?? new Map<string, InFlight>())].map(([k, v]) => [k, copy(v)])),
     };
   }
 
   async setRoot(runId: string, delivered: Delivered): Promise<void> {
     this.of(runId).root = copy(delivered);
+    this.of(runId).flights.delete('root');
   }
 
   async setReply(runId: string, key: string, delivered: Delivered): Promise<void> {
     this.of(runId).replies.set(key, copy(delivered));
+    this.of(runId).flights.delete(`reply:${key}`);
+  }
+
+  async markInFlight(runId: string, slot: string, flight: InFlight): Promise<void> {
+    this.of(runId).flights.set(slot, copy(flight));
+  }
+
+  async settleInFlight(runId: string, slot: string, attempt: string, next?: InFlight): Promise<void> {
+    const flights = this.of(runId).flights;
+    if (flights.get(slot)?.attempt !== attempt) return;
+    if (next) flights.set(slot, copy(next));
+    else flights.delete(slot);
   }
 
   private of(runId: string) {
     let state = this.state.get(runId);
     if (!state) {
-      state = { replies: new Map() };
+      state = { replies: new Map(), flights: new Map() };
       this.state.set(runId, state);
     }
     return state;
@@ -219,18 +238,18 @@ export class MemoryHistoryStore implements Pick<HistoryStore, 'append'> {
  */
 export class MemoryPacer implements Pick<Pacer, 'take' | 'push'> {
   readonly slots = new Map<string, number>();
-  readonly pushes: Array<{ kind: 'post' | 'update'; target: string; ms: number }> = [];
+  readonly pushes: Array<{ kind: PaceKind; target: string; ms: number }> = [];
 
   constructor(private readonly clock: Pick<Clock, 'now'> = systemNow) {}
 
-  async take(kind: 'post' | 'update', target: string, intervalMs: number): Promise<void> {
+  async take(kind: PaceKind, target: string, intervalMs: number): Promise<void> {
     const now = this.clock.now();
     const nextAt = this.slots.get(`${kind}:${target}`) ?? 0;
     if (nextAt > now) throw new PaceWait(nextAt - now);
     this.slots.set(`${kind}:${target}`, now + intervalMs);
   }
 
-  async push(kind: 'post' | 'update', target: string, ms: number): Promise<void> {
+  async push(kind: PaceKind, target: string, ms: number): Promise<void> {
     this.pushes.push({ kind, target, ms });
     const wanted = this.clock.now() + ms;
     if (wanted > (this.slots.get(`${kind}:${target}`) ?? 0)) this.slots.set(`${kind}:${target}`, wanted);

@@ -64,10 +64,28 @@ describe('Slack settings', () => {
       { SLACK_BOT_TOKEN: BOT, SLACK_APP_TOKEN: APP, SLACK_API_URL: 'ftp://x' },
       /^SLACK_API_URL: not an http\(s\) URL/,
     ],
+    [
+      { SLACK_BOT_TOKEN: BOT, SLACK_APP_TOKEN: APP, SLACK_HISTORY_LOOKUPS_PER_MINUTE: '1.5' },
+      /^SLACK_HISTORY_LOOKUPS_PER_MINUTE: use a whole number from 0 \(lookups off\) to 1000/,
+    ],
   ])('%j is refused, naming the variable and the fix', (env, message) => {
     const found = problems(env);
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(message);
+  });
+
+  it('history lookups: Slack’s Tier 1 rate unless set; 0 turns them off', () => {
+    expect(
+      readSlackSettings({ SLACK_BOT_TOKEN: BOT, SLACK_APP_TOKEN: APP })!.historyLookupsPerMinute,
+    ).toBeUndefined();
+    const env = { SLACK_BOT_TOKEN: BOT, SLACK_APP_TOKEN: APP };
+    expect(
+      readSlackSettings({ ...env, SLACK_HISTORY_LOOKUPS_PER_MINUTE: '50' })!.historyLookupsPerMinute,
+    ).toBe(50);
+    expect(
+      readSlackSettings({ ...env, SLACK_HISTORY_LOOKUPS_PER_MINUTE: '0' })!.historyLookupsPerMinute,
+    ).toBe(0);
+    expect(problems({ ...env, SLACK_HISTORY_LOOKUPS_PER_MINUTE: '-1' })).toHaveLength(1);
   });
 
   it('never repeats a token in a problem', () => {
