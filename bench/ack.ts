@@ -15,6 +15,7 @@ import { SlackSim } from '../src/sandbox/slack-sim.js';
 import { ADMIN, addHealthySite, botEnv, writeConnectors } from '../test/helpers/bot.js';
 import { freePort, killAll, REPO_ROOT, spawnBot } from '../test/helpers/process.js';
 import { deleteKeys, testPrefix } from '../test/helpers/redis.js';
+import { recordFigures, round1, round2 } from './lib/figures.js';
 import { fmt, openLoop, percentile, type Sample, summary } from './lib/load.js';
 
 const RATE = 50;
@@ -149,7 +150,24 @@ async function main(): Promise<void> {
       `${'ratio bot / bare'.padEnd(26)} ${''.padStart(5)} ${`${(bot.p50 / bare.p50).toFixed(2)}×`.padStart(10)} ${`${(bot.p90 / bare.p90).toFixed(2)}×`.padStart(10)} ${`${(bot.p99 / bare.p99).toFixed(2)}×`.padStart(10)}`,
     );
     const met = bot.p99 <= 50 && bot.p99 <= 1.5 * bare.p99;
-    console.log(`target (DESIGN.md §8): p99 ≤ 50 ms and ≤ 1.5 × bare Bolt → ${met ? 'met' : 'NOT met'}\n`);
+    console.log(`target (DESIGN.md §8): p99 ≤ 50 ms and ≤ 1.5 × bare Bolt → ${met ? 'met' : 'NOT met'}`);
+    recordFigures([
+      {
+        figure: 'Slack ack p99 (50 commands/s)',
+        measured: round1(bot.p99),
+        unit: 'ms',
+        target: 50,
+        bench: 'bench/ack.ts',
+      },
+      {
+        figure: 'Slack ack p99, bot / bare Bolt',
+        measured: round2(bot.p99 / bare.p99),
+        unit: '×',
+        target: 1.5,
+        bench: 'bench/ack.ts',
+      },
+    ]);
+    console.log('');
     web.child.kill('SIGTERM');
     await web.exited;
 
@@ -170,6 +188,22 @@ async function main(): Promise<void> {
       `  p50 ${fmt(percentile(ok, 50))}  p90 ${fmt(percentile(ok, 90))}  max ${fmt(Math.max(...ok))}${missing ? `  (${missing} never arrived)` : ''}`,
     );
     console.log(`  target (DESIGN.md §8): p50 ≤ 100 ms → ${percentile(ok, 50) <= 100 ? 'met' : 'NOT met'}`);
+    recordFigures([
+      {
+        figure: 'Slack command → root message p50',
+        measured: round1(percentile(ok, 50)),
+        unit: 'ms',
+        target: 100,
+        bench: 'bench/ack.ts',
+      },
+      {
+        figure: 'Slack commands whose root never arrived',
+        measured: missing,
+        unit: 'runs',
+        target: 0,
+        bench: 'bench/ack.ts',
+      },
+    ]);
     start.child.kill('SIGTERM');
     await start.exited;
   } finally {

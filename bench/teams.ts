@@ -19,6 +19,7 @@ import { TEAMS_SIM_USERS } from '../src/sandbox/teams-sim-state.js';
 import { addHealthySite, botEnv, writeConnectors } from '../test/helpers/bot.js';
 import { freePort, REPO_ROOT } from '../test/helpers/process.js';
 import { deleteKeys, testPrefix } from '../test/helpers/redis.js';
+import { recordFigures, round1, round2 } from './lib/figures.js';
 import { fmt, openLoop, percentile, type Sample, summary } from './lib/load.js';
 
 const RATE = 20;
@@ -162,8 +163,25 @@ async function main(): Promise<void> {
       `${'ratio bot / bare'.padEnd(30)} ${''.padStart(5)} ${`${(ack.bot.p50 / ack.bare.p50).toFixed(2)}×`.padStart(10)} ${`${(ack.bot.p90 / ack.bare.p90).toFixed(2)}×`.padStart(10)} ${`${(ack.bot.p99 / ack.bare.p99).toFixed(2)}×`.padStart(10)}`,
     );
     console.log(
-      `Teams' own limit: an answer within ~15 s (reference/teams.md §3) → ${ack.bot.p99 < 15_000 ? 'met' : 'NOT met'}\n`,
+      `Teams' own limit: an answer within ~15 s (reference/teams.md §3) → ${ack.bot.p99 < 15_000 ? 'met' : 'NOT met'}`,
     );
+    recordFigures([
+      {
+        figure: 'Teams ack p50, bot / bare CloudAdapter',
+        measured: round2(ack.bot.p50 / ack.bare.p50),
+        unit: '×',
+        target: 1.5,
+        bench: 'bench/teams.ts',
+      },
+      {
+        figure: 'Teams ack p99',
+        measured: round1(ack.bot.p99),
+        unit: 'ms',
+        target: 15_000,
+        bench: 'bench/teams.ts',
+      },
+    ]);
+    console.log('');
     await stop(web);
     await stop(bare);
 
@@ -181,6 +199,22 @@ async function main(): Promise<void> {
     console.log(
       `  Slack's target for the same (DESIGN.md §8): p50 ≤ 100 ms → ${percentile(ok, 50) <= 100 ? 'met' : 'NOT met'}`,
     );
+    recordFigures([
+      {
+        figure: 'Teams command → first card p50',
+        measured: round1(percentile(ok, 50)),
+        unit: 'ms',
+        target: 100,
+        bench: 'bench/teams.ts',
+      },
+      {
+        figure: 'Teams commands whose card never arrived',
+        measured: missing,
+        unit: 'runs',
+        target: 0,
+        bench: 'bench/teams.ts',
+      },
+    ]);
     await stop(start);
   } finally {
     for (const proc of procs) await stop(proc);
