@@ -12,6 +12,8 @@ export interface CardContext {
   references?: TeamsReferenceStore;
   /** Entra object ids of the approvers; without them no card asks for refreshes. */
   approvers?: readonly string[];
+  /** Names already known, e.g. the sender's from the activity at hand: not looked up again. */
+  known?: ReadonlyMap<string, string>;
 }
 
 /** The `{user}` ids a view names. */
@@ -43,13 +45,15 @@ export async function cardOptions(
 ): Promise<CardOptions> {
   const references = context.references;
   if (!references) return {};
-  const ids = userIdsOf([view, ...(options.also ?? [])]);
-  const [names, refresh] = await Promise.all([
+  const known = context.known ?? new Map<string, string>();
+  const ids = userIdsOf([view, ...(options.also ?? [])]).filter((id) => !known.has(id));
+  const [looked, refresh] = await Promise.all([
     ids.length > 0 ? references.names(tenantId, ids).catch(() => new Map<string, string>()) : new Map(),
     options.refresh !== false && context.approvers
       ? approvalRefresh(view, tenantId, context.approvers, references).catch(() => undefined)
       : undefined,
   ]);
+  const names = new Map([...known, ...looked]);
   return {
     ...(names.size > 0 ? { userName: (id: string) => names.get(id) } : {}),
     ...(refresh ? { refresh } : {}),

@@ -62,7 +62,13 @@ export function teamsHandlers(deps: IngressDeps, options: TeamsHandlerOptions): 
         answerWithRoot: true,
       });
       const runId = answer.runId;
-      const card = await cardOptions(answer.view, event.tenantId, context(), { refresh: false });
+      const sender = event.user.name ? new Map([[event.user.aadObjectId, event.user.name]]) : undefined;
+      const card = await cardOptions(
+        answer.view,
+        event.tenantId,
+        { ...context(), ...(sender ? { known: sender } : {}) },
+        { refresh: false },
+      );
       if (!runId) return { message: answer.view, card };
       return {
         message: answer.view,

@@ -154,9 +154,13 @@ export function createTeamsIngress(
       await turn.refuse(refusal);
       return void res.status(403).json({ error: REFUSAL_TEXT[refusal.reason] });
     }
-    await remember(activity, options);
+    // Remembered alongside the turn: the turn's answer goes into this very conversation and needs none of it.
+    const remembered = remember(activity, options);
     try {
-      const invoke = await adapter.runTurn(auth, activity, (ctx) => turn.run(ctx));
+      const [invoke] = await Promise.all([
+        adapter.runTurn(auth, activity, (ctx) => turn.run(ctx)),
+        remembered,
+      ]);
       if (invoke) res.status(invoke.status).json(invoke.body ?? {});
       else res.status(200).end();
     } catch (error) {
@@ -212,16 +216,19 @@ class Turn {
     if (activity.value && !activity.text) return;
     const user = await this.identified(activity);
     if (!user) return void (await ctx.sendActivity(outgoing(NO_ENTRA_ID_TEXT, this.options.render)));
-    const reply = await this.handlers.onMessage({
-      text: commandTextOf(activity),
-      user,
-      address: encodedAddressOf(activity),
-      conversationType: conversationTypeOf(activity),
-      tenantId: tenantOf(activity) ?? '',
-      activityId: activity.id ?? '',
-    });
+    // The thread's send slot is taken while the command is answered: both are Redis round trips.
+    const [reply] = await Promise.all([
+      this.handlers.onMessage({
+        text: commandTextOf(activity),
+        user,
+        address: encodedAddressOf(activity),
+        conversationType: conversationTypeOf(activity),
+        tenantId: tenantOf(activity) ?? '',
+        activityId: activity.id ?? '',
+      }),
+      this.slot(activity.conversation.id),
+    ]);
     if (!reply) return;
-    await this.slot(activity.conversation.id);
     let sent: { id?: string } | undefined;
     try {
       const card = reply.card ?? {};
