@@ -50,6 +50,7 @@ export class BurstRig {
   private procs: Spawned[] = [];
   private readonly prefix = testPrefix('burst');
   private connectors: string[] = [];
+  private stopped = false;
 
   constructor(slackOptions: SlackSimOptions = {}) {
     this.slack = new SlackSim(slackOptions);
@@ -148,7 +149,10 @@ export class BurstRig {
     return { postTimes, callsByMethod, rateLimited };
   }
 
+  /** Stops the bot and the simulators and deletes the bot's keys; a second call does nothing. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     await Promise.all(this.procs.map(stopProcess));
     await Promise.all([this.slack.stop(), this.jira.stop()]);
     await deleteKeys(this.prefix);
