@@ -7,14 +7,15 @@
  *
  *   npx tsx bench/ack.ts            (needs Redis at REDIS_URL, default redis://127.0.0.1:6379)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { request } from 'undici';
 import { JiraSim } from '../src/sandbox/jira-sim.js';
 import { SlackSim } from '../src/sandbox/slack-sim.js';
 import { ADMIN, addHealthySite, botEnv, writeConnectors } from '../test/helpers/bot.js';
-import { freePort, killAll, REPO_ROOT, spawnBot } from '../test/helpers/process.js';
+import { freePort, killAll, spawnBot } from '../test/helpers/process.js';
 import { deleteKeys, testPrefix } from '../test/helpers/redis.js';
+import { startBareBolt } from './lib/bare-bolt-process.js';
 import { recordFigures, round1, round2 } from './lib/figures.js';
 import { fmt, openLoop, percentile, type Sample, summary } from './lib/load.js';
 
@@ -35,26 +36,6 @@ async function waitHttp(url: string, timeoutMs = 30_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not come up`);
-}
-
-function startBareBolt(slack: SlackSim, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/bare-bolt.ts'], {
-    cwd: REPO_ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      SLACK_SIGNING_SECRET: slack.signingSecret,
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_API_URL: slack.apiUrl,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`bare Bolt exited with ${code}`)));
-  });
 }
 
 async function load(slack: SlackSim, url: string, expectQueued: boolean): Promise<Sample[]> {

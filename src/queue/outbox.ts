@@ -22,7 +22,7 @@ export type { DeliveryEvent } from './post-once.js';
 export interface OutboxDeps {
   runs: Pick<RunStore, 'get'>;
   deliveries: Pick<DeliveryStore, 'get' | 'setRoot' | 'setReply' | 'markInFlight' | 'settleInFlight'>;
-  pacer: Pick<Pacer, 'take' | 'push'>;
+  pacer: Pick<Pacer, 'take' | 'reserve' | 'push'>;
   chatFor(platform: Run['conversation']['platform']): ChatPort | undefined;
   viewOf(run: Run, prefix: string): Promise<RunView> | RunView;
   logger: Logger;
@@ -50,7 +50,7 @@ export function outboxProcessor(deps: OutboxDeps) {
             ? error.retryAfterMs
             : undefined;
       if (waitMs !== undefined) {
-        await job.moveToDelayed(Date.now() + waitMs, token);
+        await job.moveToDelayed((deps.now ?? Date.now)() + waitMs, token);
         throw new DelayedError();
       }
       if (error instanceof ChatDeliveryError) {
@@ -122,7 +122,8 @@ class PacedWriter {
     mark: () => Promise<void>,
   ): Promise<MessageRef> => {
     const channel = conversation.channel;
-    await this.deps.pacer.take('post', `${this.chat.platform}:${channel}`, this.chat.pacing.postIntervalMs);
+    const slot = `${this.chat.platform}:${channel}`;
+    await this.deps.pacer.reserve('post', slot, this.chat.pacing.postIntervalMs, this.run.id);
     await mark();
     const ref = await this.guard('post', channel, () => this.chat.post(conversation, message, thread, tag));
     // The first edit of a fresh message waits a full interval too.

@@ -30,7 +30,10 @@ export interface SlackSimOptions {
   /** The app-level token (xapp-…) that may call apps.connections.open (Socket Mode). */
   appToken?: string;
   teamId?: string;
-  /** Posts allowed per channel in a one-second window before 429 (Slack: about one per second, short bursts). */
+  /**
+   * Posts per channel: about one per second, with short bursts (Slack's words). A bucket of this many posts per
+   * channel (default 4), refilled at one a second; an empty bucket answers 429 with the seconds until the next.
+   */
   burstPerChannel?: number;
   /** The bot token's granted scopes (default: the app manifest's, no history scope). */
   scopes?: string[];
@@ -62,7 +65,7 @@ export class SlackSim extends SlackSimRequests {
   readonly historyLimit: MethodWindow;
   private readonly faults: Fault[] = [];
   private readonly callCounts = new Map<string, number>();
-  private readonly recentPosts = new Map<string, number[]>();
+  private readonly postBuckets = new Map<string, { tokens: number; at: number }>();
   private readonly burst: number;
   private tsCounter = 0;
 
@@ -103,7 +106,7 @@ export class SlackSim extends SlackSimRequests {
     this.responses.length = 0;
     this.faults.length = 0;
     this.callCounts.clear();
-    this.recentPosts.clear();
+    this.postBuckets.clear();
     this.historyLimit.reset();
   }
 
@@ -234,7 +237,8 @@ export class SlackSim extends SlackSimRequests {
     if (!channel) return { ok: false, error: 'channel_not_found' };
     const invalid = validateMessage(args);
     if (invalid) return { ok: false, error: invalid };
-    if (!this.allowPost(channel)) return { retryAfterS: 1 };
+    const waitS = this.takePostToken(channel);
+    if (waitS > 0) return { retryAfterS: waitS };
     const message: SimMessage = {
       ts: this.nextTs(),
       channel,
@@ -293,13 +297,16 @@ export class SlackSim extends SlackSimRequests {
     this.events.emit('change', change);
   }
 
-  private allowPost(channel: string): boolean {
+  /** 0 when the channel's bucket had a post left (and takes it), else the whole seconds until it has one. */
+  private takePostToken(channel: string): number {
     const now = Date.now();
-    const recent = (this.recentPosts.get(channel) ?? []).filter((t) => now - t < 1000);
-    if (recent.length >= this.burst) return false;
-    recent.push(now);
-    this.recentPosts.set(channel, recent);
-    return true;
+    const bucket = this.postBuckets.get(channel) ?? { tokens: this.burst, at: now };
+    bucket.tokens = Math.min(this.burst, bucket.tokens + (now - bucket.at) / 1000);
+    bucket.at = now;
+    this.postBuckets.set(channel, bucket);
+    if (bucket.tokens < 1) return Math.max(1, Math.ceil(1 - bucket.tokens));
+    bucket.tokens -= 1;
+    return 0;
   }
 
   private nextTs(): string {

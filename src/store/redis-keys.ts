@@ -24,6 +24,10 @@ export class RedisKeys {
   pace(kind: 'post' | 'update' | 'lookup', target: string): string {
     return `${this.prefix}:pace:${kind}:${target}`;
   }
+  /** Slots of `pace(kind, target)` reserved for a later attempt: holder → slot time (Redis ms). */
+  paceHeld(kind: 'post' | 'update' | 'lookup', target: string): string {
+    return `${this.prefix}:pace-held:${kind}:${target}`;
+  }
   connector(name: string): string {
     return `${this.prefix}:connector:${name}`;
   }

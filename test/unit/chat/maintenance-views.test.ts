@@ -324,7 +324,7 @@ describe('the outbox delivers a maintenance run on either platform', () => {
         setRoot: async (_id: string, d: unknown) => void delivered.set('root', d),
         setReply: async (_id: string, key: string, d: unknown) => void delivered.set(key, d),
       } as never,
-      pacer: { take: async () => undefined, push: async () => undefined } as never,
+      pacer: { take: async () => undefined, reserve: async () => undefined, push: async () => undefined },
       chatFor: (p) => (p === platform ? chat : undefined),
       viewOf: (r, p) => maintenanceRunView(r, p),
       logger: pino({ level: 'silent' }),

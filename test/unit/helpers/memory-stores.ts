@@ -233,11 +233,13 @@ export class MemoryHistoryStore implements Pick<HistoryStore, 'append'> {
 }
 
 /**
- * Pacing slots as the Redis pacer keeps them (take: a free slot or PaceWait; push: nobody before now + ms), on a
- * clock the test moves.
+ * Pacing slots as the Redis pacer keeps them (take: a free slot or PaceWait; reserve: a free slot, or the next one
+ * held for the caller and PaceWait until then; push: nobody before now + ms, held slots void), on a clock the test
+ * moves.
  */
-export class MemoryPacer implements Pick<Pacer, 'take' | 'push'> {
+export class MemoryPacer implements Pick<Pacer, 'take' | 'reserve' | 'push'> {
   readonly slots = new Map<string, number>();
+  readonly held = new Map<string, number>();
   readonly pushes: Array<{ kind: PaceKind; target: string; ms: number }> = [];
 
   constructor(private readonly clock: Pick<Clock, 'now'> = systemNow) {}
@@ -249,8 +251,25 @@ export class MemoryPacer implements Pick<Pacer, 'take' | 'push'> {
     this.slots.set(`${kind}:${target}`, now + intervalMs);
   }
 
+  async reserve(kind: PaceKind, target: string, intervalMs: number, holder: string): Promise<void> {
+    const now = this.clock.now();
+    const key = `${kind}:${target}`;
+    const held = this.held.get(`${key}|${holder}`);
+    if (held !== undefined) {
+      if (held > now) throw new PaceWait(held - now);
+      this.held.delete(`${key}|${holder}`);
+      if (now - held <= 2 * intervalMs) return;
+    }
+    const slot = Math.max(now, this.slots.get(key) ?? 0);
+    this.slots.set(key, slot + intervalMs);
+    if (slot === now) return;
+    this.held.set(`${key}|${holder}`, slot);
+    throw new PaceWait(slot - now);
+  }
+
   async push(kind: PaceKind, target: string, ms: number): Promise<void> {
     this.pushes.push({ kind, target, ms });
+    for (const key of this.held.keys()) if (key.startsWith(`${kind}:${target}|`)) this.held.delete(key);
     const wanted = this.clock.now() + ms;
     if (wanted > (this.slots.get(`${kind}:${target}`) ?? 0)) this.slots.set(`${kind}:${target}`, wanted);
   }
