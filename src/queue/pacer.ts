@@ -2,7 +2,7 @@
  * Pacing per conversation (posts) and per message (edits), shared by every worker through Redis: a slot is taken
  * atomically, or the caller learns when the next one frees up. A 429 pushes the slot out by Retry-After.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 import type { RedisKeys } from '../store/redis-keys.js';
 
 const TAKE = `
@@ -36,7 +36,7 @@ export class PaceWait extends Error {
 
 export class Pacer {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

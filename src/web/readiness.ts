@@ -4,9 +4,10 @@
  * than hang. docs/operations.md ("Health and readiness") explains why workers are part of it and when to turn
  * that off.
  */
-import type { Redis } from 'ioredis';
+
 import type { Heartbeats } from '../store/heartbeats.js';
 import { HEARTBEAT_TTL_MS } from '../store/heartbeats.js';
+import type { RedisClient } from '../store/redis.js';
 import { withTimeout } from '../store/redis.js';
 
 export const READY_CHECK_TIMEOUT_MS = 1_000;
@@ -18,7 +19,7 @@ export interface Readiness {
 }
 
 export async function readiness(deps: {
-  redis: Redis;
+  redis: RedisClient;
   heartbeats: Heartbeats;
   requireWorker: boolean;
   timeoutMs?: number;
@@ -29,12 +30,12 @@ export async function readiness(deps: {
     timeoutMs,
     'redis check timed out',
   ).catch(() => undefined);
-  if (workers === undefined) return { ready: false, text: 'not ready: Redis does not answer' };
+  if (workers === undefined) return { ready: false, text: 'not ready: RedisClient does not answer' };
   const alive = `${workers} worker${workers === 1 ? '' : 's'} alive`;
   if (workers === 0 && deps.requireWorker)
     return {
       ready: false,
       text: `not ready: no worker has sent a heartbeat in the last ${HEARTBEAT_TTL_MS / 1000} s`,
     };
-  return { ready: true, text: `ready: Redis answers, ${alive}` };
+  return { ready: true, text: `ready: RedisClient answers, ${alive}` };
 }
