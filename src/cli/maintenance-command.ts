@@ -81,7 +81,7 @@ async function runEdge(edge: Edge, name: string, waitMin: number, ctx: CliContex
   const world = await connect(config);
   if (!world) {
     ctx.io.err(
-      `align-bot maintenance ${edge}: RedisClient did not answer (REDIS_URL); the bot's windows live there.`,
+      `align-bot maintenance ${edge}: Redis did not answer (REDIS_URL); the bot's windows live there.`,
     );
     return EXIT.usage;
   }

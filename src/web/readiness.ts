@@ -30,12 +30,12 @@ export async function readiness(deps: {
     timeoutMs,
     'redis check timed out',
   ).catch(() => undefined);
-  if (workers === undefined) return { ready: false, text: 'not ready: RedisClient does not answer' };
+  if (workers === undefined) return { ready: false, text: 'not ready: Redis does not answer' };
   const alive = `${workers} worker${workers === 1 ? '' : 's'} alive`;
   if (workers === 0 && deps.requireWorker)
     return {
       ready: false,
       text: `not ready: no worker has sent a heartbeat in the last ${HEARTBEAT_TTL_MS / 1000} s`,
     };
-  return { ready: true, text: `ready: RedisClient answers, ${alive}` };
+  return { ready: true, text: `ready: Redis answers, ${alive}` };
 }
