@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportCommand } from '../../../src/cli/report-command.js';
 import { loadConfig } from '../../../src/config.js';
 import { ReportScheduler } from '../../../src/queue/report-scheduler.js';
-import { ADMIN, APPROVER, acceptToken, type BotHarness, OPERATOR, startBot } from '../../helpers/bot.js';
+import { ADMIN, APPROVER, acceptToken, type BotHarness, startBot } from '../../helpers/bot.js';
 import { click, FormClient, formLink, openAsk } from '../../helpers/guided.js';
 import { testPrefix } from '../../helpers/redis.js';
 import { PrivateRedisCluster } from '../../helpers/redis-cluster.js';
