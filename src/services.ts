@@ -114,7 +114,7 @@ export async function connectInfra(config: Config, logger: Logger, role: 'web' |
 function redisUnreachable(url: string, reason: string): ConfigError {
   const where = describeRedisTarget(parseRedisUrl(url));
   return new ConfigError([
-    `REDIS_URL: no Redis answers at ${where} (${reason.slice(0, 200)}) — start Redis there, or fix REDIS_URL (${REDIS_URL_FORMS})`,
+    `REDIS_URL: no Redis answers on ${where} (${reason.slice(0, 200)}) — start Redis there, or fix REDIS_URL (${REDIS_URL_FORMS})`,
   ]);
 }
 

@@ -42,8 +42,9 @@ export function parseRedisUrl(url: string): RedisTarget {
 /** Where it points, without credentials: for messages and logs. */
 export function describeRedisTarget(target: RedisTarget): string {
   const list = (nodes: RedisNode[]) => nodes.map((n) => `${n.host}:${n.port}`).join(',');
-  if (target.kind === 'cluster') return `the Redis Cluster seeded by ${list(target.nodes)}`;
-  if (target.kind === 'sentinel') return `master "${target.name}" of the Sentinels ${list(target.sentinels)}`;
+  if (target.kind === 'cluster') return `the cluster nodes ${list(target.nodes)}`;
+  if (target.kind === 'sentinel')
+    return `the master "${target.name}" of the Sentinels ${list(target.sentinels)}`;
   const { hostname, port } = new URL(target.url);
   return `${hostname}:${port || 6379}`;
 }

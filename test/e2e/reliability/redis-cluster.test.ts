@@ -181,7 +181,7 @@ describe.skipIf(!HAS_REDIS_SERVER)('Align Bot on a 3-master Redis Cluster', () =
     expect(code).toBe(1);
     const parsed = JSON.parse(out.join('\n')) as { history: { source: string; detail: string } };
     expect(parsed.history.source).toBe('redis');
-    expect(parsed.history.detail).toContain('the Redis Cluster seeded by 127.0.0.1:');
+    expect(parsed.history.detail).toContain('the cluster nodes 127.0.0.1:');
   }, 60_000);
 
   it('every key the bot and BullMQ wrote is under the hash-tagged prefix, in one slot', async () => {

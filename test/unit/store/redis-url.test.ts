@@ -57,7 +57,7 @@ describe('parseRedisUrl', () => {
 
   it('describes a target without its password', () => {
     const cluster = parseRedisUrl('redis+cluster://u:secret@a:7000,b:7001');
-    expect(describeRedisTarget(cluster)).toBe('the Redis Cluster seeded by a:7000,b:7001');
+    expect(describeRedisTarget(cluster)).toBe('the cluster nodes a:7000,b:7001');
     expect(describeRedisTarget(parseRedisUrl('redis://:secret@h:6380'))).toBe('h:6380');
     expect(describeRedisTarget(parseRedisUrl('redis+sentinel://:secret@s:1/m'))).not.toContain('secret');
   });
