@@ -6,7 +6,7 @@
  * scripts and transactions stay in one slot.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { parseRedisUrl } from './redis-url.js';
+import { parseRedisUrl, type RedisTarget } from './redis-url.js';
 
 export type RedisRole = 'worker' | 'web';
 
@@ -31,25 +31,42 @@ export function createRedis(url: string, role: RedisRole, options: ConnectOption
     ...(options.noRetry ? { retryStrategy: () => null } : {}),
   };
   if (target.kind === 'single') return new Redis(target.url, common);
-  const auth = {
+  if (target.kind === 'sentinel') return sentinelClient(target, common);
+  return clusterClient(target, common, options);
+}
+
+function authOf(target: Exclude<RedisTarget, { kind: 'single' }>): RedisOptions {
+  return {
     ...(target.username ? { username: target.username } : {}),
     ...(target.password ? { password: target.password } : {}),
     ...(target.tls ? { tls: {} } : {}),
   };
-  if (target.kind === 'sentinel') {
-    return new Redis({
-      ...common,
-      ...auth,
-      sentinels: target.sentinels,
-      name: target.name,
-      ...(target.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
-    });
-  }
+}
+
+function sentinelClient(target: Extract<RedisTarget, { kind: 'sentinel' }>, common: RedisOptions): Redis {
+  return new Redis({
+    ...common,
+    ...authOf(target),
+    sentinels: target.sentinels,
+    name: target.name,
+    ...(target.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
+  });
+}
+
+function clusterClient(
+  target: Extract<RedisTarget, { kind: 'cluster' }>,
+  common: RedisOptions,
+  options: ConnectOptions,
+): Cluster {
   return new Cluster(target.nodes, {
-    redisOptions: { ...common, ...auth },
+    redisOptions: { ...common, ...authOf(target) },
     enableOfflineQueue: common.enableOfflineQueue ?? true,
     lazyConnect: false,
     ...(options.noRetry ? { clusterRetryStrategy: () => null } : {}),
+    // With TLS, connect by the name the node announces so its certificate matches (ioredis README, ElastiCache).
+    ...(target.tls
+      ? { dnsLookup: (address: string, done: (e: null, a: string) => void) => done(null, address) }
+      : {}),
   });
 }
 
