@@ -58,10 +58,13 @@ function clusterClient(
   common: RedisOptions,
   options: ConnectOptions,
 ): Cluster {
+  // Node connections keep ioredis's own settings (lazy, with an offline queue, no reconnects of their own): with
+  // ours the cluster's ready check, sent through a node not yet connected, failed now and then. Failing fast and
+  // giving up are the cluster's settings.
+  const { enableOfflineQueue, retryStrategy: _, lazyConnect: __, ...node } = common;
   return new Cluster(target.nodes, {
-    redisOptions: { ...common, ...authOf(target) },
-    enableOfflineQueue: common.enableOfflineQueue ?? true,
-    lazyConnect: false,
+    redisOptions: { ...node, ...authOf(target) },
+    enableOfflineQueue: enableOfflineQueue ?? true,
     ...(options.noRetry ? { clusterRetryStrategy: () => null } : {}),
     // With TLS, connect by the name the node announces so its certificate matches (ioredis README, ElastiCache).
     ...(target.tls
