@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportCommand } from '../../../src/cli/report-command.js';
 import { loadConfig } from '../../../src/config.js';
 import { ReportScheduler } from '../../../src/queue/report-scheduler.js';
-import { createRedis, waitReady } from '../../../src/store/redis.js';
+import { createRedis, evictionPolicyWarning, waitReady } from '../../../src/store/redis.js';
 import { ADMIN, APPROVER, acceptToken, type BotHarness, startBot } from '../../helpers/bot.js';
 import { click, FormClient, formLink, openAsk } from '../../helpers/guided.js';
 import { testPrefix } from '../../helpers/redis.js';
@@ -229,6 +229,17 @@ describe.skipIf(!HAS_REDIS_SERVER)('Align Bot on a 3-master Redis Cluster', () =
     }
     expect(failures).toBe(0);
   }, 60_000);
+
+  it('the eviction-policy warning looks at every master', async () => {
+    expect(await evictionPolicyWarning(bot.web!.redis)).toBeUndefined();
+    const last = cluster.ports.at(-1)!;
+    await cluster.cli(last, 'config', 'set', 'maxmemory-policy', 'volatile-lru');
+    try {
+      expect(await evictionPolicyWarning(bot.web!.redis)).toMatch(/maxmemory-policy is "volatile-lru"/);
+    } finally {
+      await cluster.cli(last, 'config', 'set', 'maxmemory-policy', 'noeviction');
+    }
+  });
 
   it('every key the bot and BullMQ wrote is under the hash-tagged prefix, in one slot', async () => {
     const byNode = await keysByNode();
