@@ -12,6 +12,7 @@ import type { MaintenanceSettings } from './core/maintenance.js';
 import type { ReportSettings } from './queue/report-settings.js';
 import { ConnectorsFileError } from './store/connectors-file.js';
 import { DEFAULT_RETENTION_DAYS } from './store/history.js';
+import { keyPrefixFor, parseRedisUrl, REDIS_URL_FORMS, RedisUrlError } from './store/redis-url.js';
 import { type MasterKey, parseMasterKeys } from './store/vault.js';
 
 export class ConfigError extends Error {
@@ -56,7 +57,17 @@ const ms = (fallback: number) => z.coerce.number().int().positive().max(600_000)
 const httpUrl = z.url({ protocol: /^https?$/ });
 
 const schema = z.object({
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_URL: z
+    .string()
+    .superRefine((url, ctx) => {
+      try {
+        parseRedisUrl(url);
+      } catch (error) {
+        if (!(error instanceof RedisUrlError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message });
+      }
+    })
+    .optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   ALIGN_BOT_CONNECTORS_FILE: z.string().min(1).optional(),
   ALIGN_BOT_ALLOWED_HOSTS: list,
@@ -70,7 +81,7 @@ const schema = z.object({
   ALIGN_BOT_TEST_TIMEOUT_MS: ms(30_000),
   ALIGN_BOT_REDIS_PREFIX: z
     .string()
-    .regex(/^[a-z0-9_-]{1,32}$/i)
+    .regex(/^[a-z0-9_-]{1,32}$|^\{[a-z0-9_-]{1,32}\}$/i)
     .default('align'),
   ALIGN_BOT_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
   ALIGN_BOT_LOCK_MS: ms(30_000),
@@ -111,14 +122,14 @@ const schema = z.object({
 });
 
 const FIXES: Record<string, string> = {
-  REDIS_URL: 'set it to redis://host:6379 (or unset it to use 127.0.0.1:6379)',
+  REDIS_URL: `use ${REDIS_URL_FORMS} (or unset it to use 127.0.0.1:6379)`,
   PORT: 'set a port number such as 3000',
   ALIGN_BOT_ALLOWED_HOSTS:
     'use host patterns separated by commas, each with :port if it is not HTTPS on 443, e.g. jira.example.com,*.corp.example:8443',
   ALIGN_BOT_ALLOW_PRIVATE_EGRESS: 'use true or false',
   ALIGN_BOT_RESOLVE: 'use host=address pairs separated by commas, e.g. acme.atlassian.net=127.0.0.1',
   ALIGN_BOT_ATLASSIAN_API_URL: 'leave it unset (https://api.atlassian.com) or give a simulator’s URL',
-  ALIGN_BOT_REDIS_PREFIX: 'use letters, digits, - and _ only',
+  ALIGN_BOT_REDIS_PREFIX: 'use letters, digits, - and _ only, optionally in braces as a hash tag: {align}',
   LOG_LEVEL: 'use one of fatal, error, warn, info, debug, trace, silent',
   ALIGN_BOT_REPORT_CONCURRENCY: 'use a whole number from 1 to 500',
   ALIGN_BOT_REPORT_PER_HOST: 'use a whole number from 1 to 50',
@@ -266,7 +277,7 @@ function toConfig(
   return {
     redisUrl: e.REDIS_URL ?? DEFAULT_REDIS_URL,
     redisDefaulted: !e.REDIS_URL,
-    redisPrefix: e.ALIGN_BOT_REDIS_PREFIX,
+    redisPrefix: keyPrefixFor(parseRedisUrl(e.REDIS_URL ?? DEFAULT_REDIS_URL), e.ALIGN_BOT_REDIS_PREFIX),
     port: e.PORT,
     platforms,
     ...(e.ALIGN_BOT_CONNECTORS_FILE ? { connectorsFile: e.ALIGN_BOT_CONNECTORS_FILE } : {}),

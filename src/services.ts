@@ -4,7 +4,6 @@
  */
 import { Worker } from 'bullmq';
 import type { Router } from 'express';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ActionService } from './app/action-service.js';
 import { CommandService } from './app/command-service.js';
@@ -39,8 +38,9 @@ import { FormStore } from './store/forms.js';
 import { Heartbeats, startHeartbeat } from './store/heartbeats.js';
 import { HistoryStore } from './store/history.js';
 import { MaintenanceStore } from './store/maintenance.js';
-import { createRedis, evictionPolicyWarning, waitReady } from './store/redis.js';
+import { createRedis, evictionPolicyWarning, type RedisClient, waitReady } from './store/redis.js';
 import { RedisKeys } from './store/redis-keys.js';
+import { describeRedisTarget, parseRedisUrl, REDIS_URL_FORMS } from './store/redis-url.js';
 import { ReportStateStore } from './store/report-state.js';
 import { RunStore } from './store/runs.js';
 import { Vault } from './store/vault.js';
@@ -55,7 +55,7 @@ export interface Infra {
   config: Config;
   logger: Logger;
   keys: RedisKeys;
-  redis: Redis;
+  redis: RedisClient;
   runs: RunStore;
   deliveries: DeliveryStore;
   connectors: ConnectorStore;
@@ -112,9 +112,9 @@ export async function connectInfra(config: Config, logger: Logger, role: 'web' |
 
 /** Names REDIS_URL, without its credentials, and how to fix it. */
 function redisUnreachable(url: string, reason: string): ConfigError {
-  const { hostname, port } = new URL(url);
+  const where = describeRedisTarget(parseRedisUrl(url));
   return new ConfigError([
-    `REDIS_URL: no Redis answers on ${hostname}:${port || 6379} (${reason.slice(0, 200)}) — start Redis there, or fix REDIS_URL (redis://[user:password@]host:port; rediss:// for TLS)`,
+    `REDIS_URL: no Redis answers on ${where} (${reason.slice(0, 200)}) — start Redis there, or fix REDIS_URL (${REDIS_URL_FORMS})`,
   ]);
 }
 

@@ -5,12 +5,12 @@
  * type. The composition root loops over the list in platforms.ts and names none of them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ActionService } from '../app/action-service.js';
 import type { CommandService } from '../app/command-service.js';
 import type { RolePolicy } from '../core/authz.js';
 import type { AuditLog } from '../store/audit.js';
+import type { RedisClient } from '../store/redis.js';
 import type { RedisKeys } from '../store/redis-keys.js';
 import type { ChatPort } from './port.js';
 
@@ -22,7 +22,7 @@ export interface IngressDeps {
   actions: ActionService;
   roles: RolePolicy;
   audit: AuditLog;
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   logger: Logger;
 }
@@ -35,7 +35,7 @@ export interface Ingress {
 
 /** What a worker-side ChatPort may use. */
 export interface ChatDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   logger: Logger;
   /** Who holds which role (Teams lists the approvers to refresh approval cards for). */

@@ -11,7 +11,6 @@
  *   Both: 2 on a usage or configuration error, no such connector, no open window, or a Redis that does not answer.
  */
 import type { Command } from 'commander';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { effectiveWindow, phaseOf, type WindowRecord, windowText } from '../core/maintenance.js';
 import { isTerminal, type Run } from '../core/run.js';
@@ -20,6 +19,7 @@ import { AuditLog } from '../store/audit.js';
 import { ConnectorStore } from '../store/connectors.js';
 import { loadConnectorsFile } from '../store/connectors-file.js';
 import { MaintenanceStore, WINDOW_RETENTION_MS } from '../store/maintenance.js';
+import type { RedisClient } from '../store/redis.js';
 import { createRedis, waitReady } from '../store/redis.js';
 import { RedisKeys } from '../store/redis-keys.js';
 import { RunStore } from '../store/runs.js';
@@ -68,7 +68,7 @@ function edgeCli(edge: Edge, ctx: CliContext): Command {
 }
 
 interface World {
-  redis: Redis;
+  redis: RedisClient;
   runs: RunStore;
   store: MaintenanceStore;
   queues: Queues;
@@ -136,7 +136,7 @@ async function wakeUntilSeen(world: World, runId: string, edge: Edge): Promise<v
 }
 
 async function connect(config: Config): Promise<World | undefined> {
-  const redis = createRedis(config.redisUrl, 'web', { connectTimeout: 1000, retryStrategy: () => null });
+  const redis = createRedis(config.redisUrl, 'web', { connectTimeoutMs: 1000, noRetry: true });
   redis.on('error', () => undefined);
   try {
     await waitReady(redis, 1500);

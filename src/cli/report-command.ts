@@ -5,7 +5,6 @@
  * without history and says so. Exit 0 when no connector fails, 1 when one does, 2 on a usage or config error.
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { ConnectorSpec } from '../core/connector-spec.js';
 import { shortHint } from '../core/diagnosis.js';
@@ -28,8 +27,10 @@ import { testContextFactory } from '../services.js';
 import { ConnectorStore } from '../store/connectors.js';
 import { loadConnectorsFile } from '../store/connectors-file.js';
 import { HistoryStore } from '../store/history.js';
+import type { RedisClient } from '../store/redis.js';
 import { createRedis, waitReady } from '../store/redis.js';
 import { RedisKeys } from '../store/redis-keys.js';
+import { describeRedisTarget, parseRedisUrl } from '../store/redis-url.js';
 import {
   action,
   type CliContext,
@@ -136,8 +137,8 @@ async function runReport(values: Values, ctx: CliContext): Promise<number> {
   }
 }
 
-async function tryRedis(url: string): Promise<Redis | undefined> {
-  const redis = createRedis(url, 'web', { connectTimeout: 1000, retryStrategy: () => null });
+async function tryRedis(url: string): Promise<RedisClient | undefined> {
+  const redis = createRedis(url, 'web', { connectTimeoutMs: 1000, noRetry: true });
   redis.on('error', () => undefined);
   try {
     await waitReady(redis, 1500);
@@ -254,11 +255,10 @@ function text(data: ReportData, history: HistorySource): string {
   return lines.join('\n');
 }
 
-/** host:port of a Redis URL, never its password. */
+/** Where a Redis URL points, never its password. */
 function where(url: string): string {
   try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || '6379'}`;
+    return describeRedisTarget(parseRedisUrl(url));
   } catch {
     return 'REDIS_URL';
   }

@@ -7,7 +7,7 @@
  * alone they would all wake at the same moment, one would post and the rest go back to sleep — a herd that, over
  * 100 busy channels, kept the workers busy with losers while winners waited (bench/outbox.ts).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 import type { RedisKeys } from '../store/redis-keys.js';
 
 const TAKE = `
@@ -63,7 +63,7 @@ export class PaceWait extends Error {
 
 export class Pacer {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

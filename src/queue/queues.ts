@@ -3,7 +3,7 @@
  * outbox to bring a run's chat messages up to date (coalesced: at most one waiting sync per run).
  */
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 import { withTimeout } from '../store/redis.js';
 import { OUTBOX_QUEUE, type OutboxJob, RUNS_QUEUE, type RunJob } from './names.js';
 
@@ -23,7 +23,7 @@ export class Queues {
   readonly runs: Queue<RunJob>;
   readonly outbox: Queue<OutboxJob>;
 
-  constructor(connection: Redis, prefix: string) {
+  constructor(connection: RedisClient, prefix: string) {
     this.runs = new Queue<RunJob>(RUNS_QUEUE, {
       connection,
       prefix,

@@ -9,9 +9,9 @@
  * on the runs queue, so a re-delivered firing cannot start a second report.
  */
 import { getNextMillis, Queue, type RepeatOptions, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Conversation, Person } from '../core/run.js';
+import type { RedisClient } from '../store/redis.js';
 import type { RedisKeys } from '../store/redis-keys.js';
 import { conversationId } from '../store/report-state.js';
 import type { RunStore } from '../store/runs.js';
@@ -83,7 +83,7 @@ export class ReportScheduler {
   readonly queue: Queue<TriggerJob>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     prefix: string,
   ) {
@@ -193,7 +193,7 @@ export function reportTriggerProcessor(deps: TriggerDeps) {
 
 /** The worker side: re-assert schedules, then process firings. */
 export async function startReportTriggers(
-  deps: Omit<TriggerDeps, 'scheduler'> & { redis: Redis; keys: RedisKeys; prefix: string },
+  deps: Omit<TriggerDeps, 'scheduler'> & { redis: RedisClient; keys: RedisKeys; prefix: string },
 ): Promise<{ scheduler: ReportScheduler; close(): Promise<void> }> {
   const scheduler = new ReportScheduler(deps.redis, deps.keys, deps.prefix);
   const count = await scheduler.reassertAll();

@@ -1,13 +1,14 @@
 /** The audit log: a Redis stream with bounded length. Who did what, when, on which connector and run, and how it ended. */
-import type { Redis } from 'ioredis';
+
 import type { AuditEntry } from '../core/audit-entry.js';
+import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './redis-keys.js';
 
 const MAX_ENTRIES = 50_000;
 
 export class AuditLog {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -2,9 +2,10 @@
  * Connectors: those from the connectors file (read-only) and those `/align connect` saved in Redis, plus the last
  * result of each.
  */
-import type { Redis } from 'ioredis';
+
 import type { ConnectorSpec } from '../core/connector-spec.js';
 import type { LastResult } from '../core/last-result.js';
+import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './redis-keys.js';
 
 /** A last result outlives any sensible test interval, and expires with a connector nobody tests any more. */
@@ -14,7 +15,7 @@ export class ConnectorStore {
   private readonly fromFile: Map<string, ConnectorSpec>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     fileSpecs: ConnectorSpec[] = [],
   ) {

@@ -2,8 +2,9 @@
  * Decisions on waiting steps (Done, Approve, Deny, a submitted secret, expiry, cancel): first write wins (SET NX),
  * so a double click, two approvers or a click racing the deadline record exactly one outcome.
  */
-import type { Redis } from 'ioredis';
+
 import type { Decision } from '../core/decisions.js';
+import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './redis-keys.js';
 
 export type { Decision, DecisionKind } from '../core/decisions.js';
@@ -12,7 +13,7 @@ const TTL_S = 30 * 24 * 3600;
 
 export class DecisionStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

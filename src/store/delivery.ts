@@ -5,8 +5,9 @@
  * outcome of that post is unknown (a timeout, a 5xx, a worker that died mid-call), and the outbox finds out
  * before posting it again (queue/post-once.ts). Marks live in the run's hash, under its TTL.
  */
-import type { Redis } from 'ioredis';
+
 import type { MessageRef } from '../core/run.js';
+import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './redis-keys.js';
 
 const TTL_S = 30 * 24 * 3600;
@@ -57,7 +58,7 @@ return 1
 
 export class DeliveryStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

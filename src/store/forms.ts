@@ -3,7 +3,7 @@
  * first browser that opens them (a cookie), and usable for one submission. Only a hash of the link token is stored.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './redis-keys.js';
 
 export type FormKind = 'secret' | 'public-key';
@@ -59,7 +59,7 @@ function hash(value: string): string {
 
 export class FormStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

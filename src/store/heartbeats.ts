@@ -7,8 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './redis-keys.js';
 
 export const HEARTBEAT_INTERVAL_MS = 5_000;
@@ -32,7 +32,7 @@ return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
 
 export class Heartbeats {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly ttlMs = HEARTBEAT_TTL_MS,
   ) {}

@@ -3,8 +3,9 @@
  * (default 90 days) on every write and expiring as a whole when a connector stops being tested. The last failure
  * is kept apart, so "last failed 40 d ago" costs one read instead of a scan.
  */
-import type { Redis } from 'ioredis';
+
 import type { ConnectorResult, HistorySample } from '../core/report.js';
+import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './redis-keys.js';
 
 export const DEFAULT_RETENTION_DAYS = 90;
@@ -24,7 +25,7 @@ export class HistoryStore {
   private readonly retentionMs: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     retentionDays = DEFAULT_RETENTION_DAYS,
   ) {

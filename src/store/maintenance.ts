@@ -8,7 +8,6 @@
  * - `maintenance:lock:<connector>`: held for a moment while a window is checked for overlaps and added.
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import {
   type MaintenanceNote,
   type MaintenanceSignal,
@@ -16,6 +15,7 @@ import {
   type WindowRecord,
 } from '../core/maintenance.js';
 import type { Run } from '../core/run.js';
+import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { RunStore } from './runs.js';
 
@@ -44,7 +44,7 @@ return 0
 
 export class MaintenanceStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly runs: RunStore,
   ) {}

@@ -1,25 +1,80 @@
 /**
- * One place that makes Redis connections. Workers block and must wait out outages (maxRetriesPerRequest: null);
- * the web process fails fast so a slash command is answered "try again" instead of hanging.
+ * One place that makes Redis connections, from REDIS_URL in any of its forms (store/redis-url.ts): one server, a
+ * Redis Cluster (ioredis `Cluster`) or a Sentinel group. Workers block and must wait out outages
+ * (maxRetriesPerRequest: null); the web process fails fast so a slash command is answered "try again" instead of
+ * hanging. On a cluster every key we and BullMQ use shares one hash tag (`{prefix}`, config.ts), so multi-key
+ * scripts and transactions stay in one slot.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { parseRedisUrl, type RedisTarget } from './redis-url.js';
 
 export type RedisRole = 'worker' | 'web';
 
-export function createRedis(url: string, role: RedisRole, extra: RedisOptions = {}): Redis {
-  return new Redis(url, {
+/** A connection to whichever Redis REDIS_URL names; both kinds take the same commands. */
+export type RedisClient = Redis | Cluster;
+
+export interface ConnectOptions {
+  connectTimeoutMs?: number;
+  /** Give up after the first failed attempt instead of reconnecting (the CLI's read-only look). */
+  noRetry?: boolean;
+}
+
+export function createRedis(url: string, role: RedisRole, options: ConnectOptions = {}): RedisClient {
+  const target = parseRedisUrl(url);
+  const common: RedisOptions = {
     // BullMQ's own suite runs RESP2; keep the wire protocol it is tested with (reference/bullmq.md §0).
     protocol: 2,
     maxRetriesPerRequest: role === 'worker' ? null : 1,
     enableOfflineQueue: role === 'worker',
-    connectTimeout: 5_000,
+    connectTimeout: options.connectTimeoutMs ?? 5_000,
     lazyConnect: false,
-    ...extra,
+    ...(options.noRetry ? { retryStrategy: () => null } : {}),
+  };
+  if (target.kind === 'single') return new Redis(target.url, common);
+  if (target.kind === 'sentinel') return sentinelClient(target, common);
+  return clusterClient(target, common, options);
+}
+
+function authOf(target: Exclude<RedisTarget, { kind: 'single' }>): RedisOptions {
+  return {
+    ...(target.username ? { username: target.username } : {}),
+    ...(target.password ? { password: target.password } : {}),
+    ...(target.tls ? { tls: {} } : {}),
+  };
+}
+
+function sentinelClient(target: Extract<RedisTarget, { kind: 'sentinel' }>, common: RedisOptions): Redis {
+  return new Redis({
+    ...common,
+    ...authOf(target),
+    sentinels: target.sentinels,
+    name: target.name,
+    ...(target.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
+  });
+}
+
+function clusterClient(
+  target: Extract<RedisTarget, { kind: 'cluster' }>,
+  common: RedisOptions,
+  options: ConnectOptions,
+): Cluster {
+  // Node connections keep ioredis's own settings (lazy, with an offline queue, no reconnects of their own): with
+  // ours the cluster's ready check, sent through a node not yet connected, failed now and then. Failing fast and
+  // giving up are the cluster's settings.
+  const { enableOfflineQueue, retryStrategy: _, lazyConnect: __, ...node } = common;
+  return new Cluster(target.nodes, {
+    redisOptions: { ...node, ...authOf(target) },
+    enableOfflineQueue: enableOfflineQueue ?? true,
+    ...(options.noRetry ? { clusterRetryStrategy: () => null } : {}),
+    // With TLS, connect by the name the node announces so its certificate matches (ioredis README, ElastiCache).
+    ...(target.tls
+      ? { dnsLookup: (address: string, done: (e: null, a: string) => void) => done(null, address) }
+      : {}),
   });
 }
 
 /** Resolves when the connection is ready, rejects after `timeoutMs`. */
-export async function waitReady(redis: Redis, timeoutMs = 5_000): Promise<void> {
+export async function waitReady(redis: RedisClient, timeoutMs = 5_000): Promise<void> {
   if (redis.status === 'ready') return;
   await withTimeout(
     new Promise<void>((resolve, reject) => {
@@ -50,16 +105,17 @@ export class TimeoutError extends Error {
   override name = 'TimeoutError';
 }
 
-/** BullMQ needs noeviction; say so loudly when it is not set (reference/bullmq.md §7). */
-export async function evictionPolicyWarning(redis: Redis): Promise<string | undefined> {
-  try {
-    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
-    const policy = reply[1];
+/** BullMQ needs noeviction; say so loudly when it is not set (reference/bullmq.md §7), on every cluster master. */
+export async function evictionPolicyWarning(redis: RedisClient): Promise<string | undefined> {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  for (const node of nodes) {
+    const policy = await node
+      .config('GET', 'maxmemory-policy')
+      .then((reply) => (reply as string[])[1])
+      .catch(() => undefined);
     if (policy && policy !== 'noeviction') {
       return `Redis maxmemory-policy is "${policy}": jobs, locks and approvals can be evicted. Set maxmemory-policy noeviction.`;
     }
-  } catch {
-    return undefined;
   }
   return undefined;
 }

@@ -3,9 +3,9 @@
  * job continues where it stopped), and per channel the snapshot the next report compares with.
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { ConnectorResult, ReportSnapshot } from '../core/report.js';
 import type { Conversation } from '../core/run.js';
+import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './redis-keys.js';
 
 const PROGRESS_TTL_S = 2 * 24 * 3600;
@@ -20,7 +20,7 @@ export function conversationId(conversation: Conversation): string {
 
 export class ReportStateStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -7,8 +7,8 @@
  * the index of open runs loses each run when it ends, and the sweep (queue/run-sweeper.ts) ends the forgotten ones.
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { isTerminal, type Run } from '../core/run.js';
+import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './redis-keys.js';
 
 export const RUN_TTL_S = 30 * 24 * 3600;
@@ -32,7 +32,7 @@ export function newRunId(): string {
 
 export class RunStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -4,9 +4,9 @@
  * is bound in as additional authenticated data, so a ciphertext cannot be moved to another record.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Diagnosed } from '../core/diagnosis-bot.js';
 import { Secret } from '../core/secret.js';
+import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './redis-keys.js';
 
 export interface MasterKey {
@@ -52,7 +52,7 @@ export function parseMasterKeys(value: string): MasterKey[] {
 
 export class Vault {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly masterKeys: MasterKey[],
   ) {

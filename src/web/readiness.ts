@@ -4,9 +4,10 @@
  * than hang. docs/operations.md ("Health and readiness") explains why workers are part of it and when to turn
  * that off.
  */
-import type { Redis } from 'ioredis';
+
 import type { Heartbeats } from '../store/heartbeats.js';
 import { HEARTBEAT_TTL_MS } from '../store/heartbeats.js';
+import type { RedisClient } from '../store/redis.js';
 import { withTimeout } from '../store/redis.js';
 
 export const READY_CHECK_TIMEOUT_MS = 1_000;
@@ -18,7 +19,7 @@ export interface Readiness {
 }
 
 export async function readiness(deps: {
-  redis: Redis;
+  redis: RedisClient;
   heartbeats: Heartbeats;
   requireWorker: boolean;
   timeoutMs?: number;

@@ -5,9 +5,9 @@
  * unblocked the bot). The first worker to mark one learns it is first, and tells people once.
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { say } from '../../core/views/say.js';
 import type { MessageView } from '../../core/views/view.js';
+import type { RedisClient } from '../../store/redis.js';
 import { baseConversationId } from './address.js';
 
 export interface GoneMark {
@@ -30,7 +30,7 @@ export const DEFAULT_GONE_TTL_S = 24 * 3600;
 
 export class RedisGoneConversations implements GoneConversations {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly ttlS = DEFAULT_GONE_TTL_S,
   ) {}

@@ -5,7 +5,7 @@
  * TTL, so a conversation nobody used for months is forgotten.
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../store/redis.js';
 import { baseConversationId, type ConversationType } from './address.js';
 
 export interface TeamsReference {
@@ -71,7 +71,7 @@ export class RedisTeamsReferences implements TeamsReferenceStore {
   private readonly ttlS: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     ttlS = DEFAULT_REFERENCE_TTL_S,
   ) {

@@ -5,7 +5,7 @@
  * requests sent exactly a window apart can arrive closer together.
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../store/redis.js';
 
 export interface RateWindow {
   max: number;
@@ -109,7 +109,7 @@ return 0
 /** The same windows shared by every process, on Redis time. */
 export class RedisThreadLimiter implements ThreadLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly windows: RateWindow[] = withMargin(TEAMS_THREAD_LIMITS),
   ) {}

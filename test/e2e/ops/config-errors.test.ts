@@ -68,6 +68,30 @@ const CASES: Case[] = [
     () => ({ REDIS_URL: `redis://127.0.0.1:${closedPort}` }),
     'REDIS_URL',
   ],
+  [
+    'a cluster seed list with a bad node',
+    'web',
+    () => ({ REDIS_URL: 'redis+cluster://127.0.0.1:7000,127.0.0.1:port' }),
+    'REDIS_URL',
+  ],
+  [
+    'a Sentinel URL without the master name',
+    'worker',
+    () => ({ REDIS_URL: 'redis+sentinel://127.0.0.1:26379' }),
+    'REDIS_URL',
+  ],
+  [
+    'no cluster node answers (worker)',
+    'worker',
+    () => ({ REDIS_URL: `redis+cluster://127.0.0.1:${closedPort},127.0.0.1:${closedPort}` }),
+    'REDIS_URL',
+  ],
+  [
+    'a prefix with a half hash tag',
+    'web',
+    () => ({ ALIGN_BOT_REDIS_PREFIX: '{align' }),
+    'ALIGN_BOT_REDIS_PREFIX',
+  ],
   ['PORT not a number', 'web', () => ({ PORT: 'eighty' }), 'PORT'],
   ['PORT in use', 'web', () => ({ PORT: String(busyPort) }), 'PORT'],
   [

@@ -1,0 +1,98 @@
+/**
+ * REDIS_URL in its three forms: one server (`redis://`, `rediss://`, as ioredis reads it), a Redis Cluster given by
+ * seed nodes (`redis+cluster://[user:password@]host:port,host:port`), or a Sentinel group
+ * (`redis+sentinel://[user:password@]host:port,host:port/<master name>`). A `rediss+` scheme turns TLS on. Plain
+ * ioredis accepts neither list form, and `new URL` cannot read a host list, hence this parser.
+ */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+interface Credentials {
+  username?: string;
+  password?: string;
+  tls: boolean;
+}
+
+export type RedisTarget =
+  | { kind: 'single'; url: string }
+  | ({ kind: 'cluster'; nodes: RedisNode[] } & Credentials)
+  | ({ kind: 'sentinel'; sentinels: RedisNode[]; name: string } & Credentials);
+
+export class RedisUrlError extends Error {}
+
+const LIST_FORM = /^(rediss?)\+(cluster|sentinel):\/\/(?:([^@/]*)@)?([^/?#@]+)(?:\/([^/?#]*))?$/;
+const NODE = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9.-]+))(?::(\d{1,5}))?$/i;
+
+export function parseRedisUrl(url: string): RedisTarget {
+  const list = LIST_FORM.exec(url);
+  if (!list) return { kind: 'single', url: singleUrl(url) };
+  const [, scheme, kind, userinfo, hosts, path] = list;
+  const credentials = { ...parseUserinfo(userinfo), tls: scheme === 'rediss' };
+  const nodes = hosts!.split(',').map((node) => parseNode(node, kind === 'cluster' ? 6379 : 26379));
+  if (kind === 'cluster') {
+    if (path) throw new RedisUrlError('a cluster URL has no path (a cluster has no databases but 0)');
+    return { kind: 'cluster', nodes, ...credentials };
+  }
+  if (!path) throw new RedisUrlError('a Sentinel URL ends with /<master name>, e.g. /mymaster');
+  return { kind: 'sentinel', sentinels: nodes, name: decodeURIComponent(path), ...credentials };
+}
+
+/** Where it points, without credentials: for messages and logs. */
+export function describeRedisTarget(target: RedisTarget): string {
+  const list = (nodes: RedisNode[]) => nodes.map((n) => `${n.host}:${n.port}`).join(',');
+  if (target.kind === 'cluster') return `the cluster nodes ${list(target.nodes)}`;
+  if (target.kind === 'sentinel')
+    return `the master "${target.name}" of the Sentinels ${list(target.sentinels)}`;
+  const { hostname, port } = new URL(target.url);
+  return `${hostname}:${port || 6379}`;
+}
+
+function singleUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new RedisUrlError('not a URL');
+  }
+  if (!/^rediss?:$/.test(parsed.protocol))
+    throw new RedisUrlError(
+      `the scheme ${parsed.protocol}// is not one of redis, rediss, redis+cluster, redis+sentinel`,
+    );
+  return url;
+}
+
+function parseUserinfo(userinfo: string | undefined): { username?: string; password?: string } {
+  if (!userinfo) return {};
+  const colon = userinfo.indexOf(':');
+  const [user, password] = colon < 0 ? [userinfo, ''] : [userinfo.slice(0, colon), userinfo.slice(colon + 1)];
+  try {
+    return {
+      ...(user ? { username: decodeURIComponent(user) } : {}),
+      ...(password ? { password: decodeURIComponent(password) } : {}),
+    };
+  } catch {
+    throw new RedisUrlError('the user or password is not percent-encoded correctly');
+  }
+}
+
+function parseNode(text: string, defaultPort: number): RedisNode {
+  const match = NODE.exec(text.trim());
+  const port = match?.[3] === undefined ? defaultPort : Number(match[3]);
+  if (!match || port < 1 || port > 65535) throw new RedisUrlError(`"${text}" is not host:port`);
+  return { host: match[1] ?? match[2]!, port };
+}
+
+/** The forms REDIS_URL takes, for config errors. */
+export const REDIS_URL_FORMS =
+  'redis://[user:password@]host:6379, rediss:// for TLS; a cluster: redis+cluster://[user:password@]host:port,host:port; Sentinel: redis+sentinel://[user:password@]host:26379,host:26379/<master name>';
+
+/**
+ * On a cluster, BullMQ's multi-key scripts and ours need every key in one slot: the prefix becomes a hash tag
+ * (`align` → `{align}`), BullMQ's documented way. A prefix already in braces is kept.
+ */
+export function keyPrefixFor(target: RedisTarget, prefix: string): string {
+  if (target.kind !== 'cluster' || /^\{[^}]+\}$/.test(prefix)) return prefix;
+  return `{${prefix}}`;
+}
