@@ -207,6 +207,14 @@ export async function startWorkers(infra: Infra, chat?: Record<string, ChatPort>
     logger,
   };
   const runsActive = new ActiveJobs();
+  logger.info(
+    {
+      concurrency: config.worker.concurrency,
+      lockMs: config.worker.lockMs,
+      stalledMs: config.worker.stalledMs,
+    },
+    'worker taking jobs',
+  );
   const runs = new Worker(
     RUNS_QUEUE,
     runsActive.track(
