@@ -4,6 +4,7 @@
  * when each is resumed — the first save of its record after a moment (a worker picking the job up saves the run
  * before its next step).
  */
+import { request } from 'undici';
 import type { Run, StepRecord } from '../../src/core/run.js';
 import { Heartbeats } from '../../src/store/heartbeats.js';
 import { type BotHarness, OPERATOR } from './bot.js';
@@ -126,4 +127,21 @@ export function liveWorkers(bot: BotHarness): Promise<number> {
 
 export function max(values: Iterable<number>): number {
   return Math.max(0, ...values);
+}
+
+/** The time (epoch ms) of a process's "worker taking jobs" log line. */
+export function takingJobsAt(output: string): number {
+  const line = output.split('\n').find((l) => l.includes('"msg":"worker taking jobs"'));
+  if (!line) throw new Error(`no "worker taking jobs" line in:\n${output}`);
+  return (JSON.parse(line) as { time: number }).time;
+}
+
+export async function healthy(port: number): Promise<boolean> {
+  try {
+    const res = await request(`http://127.0.0.1:${port}/healthz`, { headersTimeout: 2000 });
+    await res.body.text();
+    return res.statusCode === 200;
+  } catch {
+    return false;
+  }
 }

@@ -5,7 +5,6 @@
  * unfinished step, one root message per channel. While it stops, Slack commands keep getting an ephemeral
  * "Align Bot is restarting, try again in a moment" until the listener closes; Teams messages get the same answer.
  */
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESTARTING } from '../../../src/app/command-service.js';
 import { TEAMS_SIM_CHANNEL } from '../../../src/sandbox/teams-sim.js';
@@ -14,12 +13,14 @@ import { freePort, killAll, type Spawned, spawnBot } from '../../helpers/process
 import { testPrefix } from '../../helpers/redis.js';
 import {
   finishedSteps,
+  healthy,
   launchRuns,
   liveWorkers,
   max,
   readRuns,
   resumeSeconds,
   rootsWhenFinal,
+  takingJobsAt,
   waitEnded,
   waitMidway,
 } from '../../helpers/takeover.js';
@@ -179,23 +180,6 @@ describe('while stopping, Teams messages get the restarting answer too', () => {
     });
   });
 });
-
-/** The time (epoch ms) of a process's "worker taking jobs" log line. */
-function takingJobsAt(output: string): number {
-  const line = output.split('\n').find((l) => l.includes('"msg":"worker taking jobs"'));
-  if (!line) throw new Error(`no "worker taking jobs" line in:\n${output}`);
-  return (JSON.parse(line) as { time: number }).time;
-}
-
-async function healthy(port: number): Promise<boolean> {
-  try {
-    const res = await request(`http://127.0.0.1:${port}/healthz`, { headersTimeout: 2000 });
-    await res.body.text();
-    return res.statusCode === 200;
-  } catch {
-    return false;
-  }
-}
 
 interface Answer {
   at: number;
