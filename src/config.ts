@@ -84,8 +84,9 @@ const schema = z.object({
     .regex(/^[a-z0-9_-]{1,32}$|^\{[a-z0-9_-]{1,32}\}$/i)
     .default('align'),
   ALIGN_BOT_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
-  ALIGN_BOT_LOCK_MS: ms(30_000),
-  ALIGN_BOT_STALLED_MS: ms(30_000),
+  // A dead worker's runs move to another within lock + check (≈ 10 s); see docs/operations.md, "Scaling workers".
+  ALIGN_BOT_LOCK_MS: z.coerce.number().int().min(2000).max(600_000).default(8000),
+  ALIGN_BOT_STALLED_MS: z.coerce.number().int().min(500).max(600_000).default(2000),
   ALIGN_BOT_PUBLIC_URL: httpUrl.optional(),
   ALIGN_BOT_MASTER_KEY: z.string().min(1).optional(),
   ALIGN_BOT_ALLOW_SELF_APPROVAL: bool,
@@ -132,6 +133,10 @@ const FIXES: Record<string, string> = {
   ALIGN_BOT_REDIS_PREFIX: 'use letters, digits, - and _ only, optionally in braces as a hash tag: {align}',
   LOG_LEVEL: 'use one of fatal, error, warn, info, debug, trace, silent',
   ALIGN_BOT_REPORT_CONCURRENCY: 'use a whole number from 1 to 500',
+  ALIGN_BOT_LOCK_MS:
+    'use milliseconds from 2000 to 600000 (default 8000): how long a dead worker keeps its runs locked',
+  ALIGN_BOT_STALLED_MS:
+    'use milliseconds from 500 to 600000 (default 2000): how often workers look for runs whose lock expired',
   ALIGN_BOT_REPORT_PER_HOST: 'use a whole number from 1 to 50',
   ALIGN_BOT_HISTORY_DAYS: 'use a number of days from 1 to 3650',
   ALIGN_BOT_REPORT_MIN_INTERVAL_MIN: 'use a number of minutes from 1 to 10080',

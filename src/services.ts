@@ -29,6 +29,7 @@ import { RUN_KINDS } from './queue/run-kinds.js';
 import { RunLifecycle } from './queue/run-lifecycle.js';
 import { RunSweeper } from './queue/run-sweeper.js';
 import { runProcessor } from './queue/run-worker.js';
+import { ActiveJobs, stopBudget, stopWorkers } from './queue/worker-stop.js';
 import { AuditLog } from './store/audit.js';
 import { ConnectorStore } from './store/connectors.js';
 import { loadConnectorsFile } from './store/connectors-file.js';
@@ -170,6 +171,11 @@ export async function chatPorts(infra: Infra): Promise<Record<string, ChatPort>>
 }
 
 export interface Stoppable {
+  /**
+   * The first phase of a stop (SIGTERM), before anything closes: a web part answers "restarting", workers hand
+   * their runs back within their budget (src/queue/worker-stop.ts).
+   */
+  drain?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -180,6 +186,7 @@ export async function startWorkers(infra: Infra, chat?: Record<string, ChatPort>
   const metrics = processMetrics();
   const reports = config.reports;
   const history = new HistoryStore(connection, infra.keys, reports.retentionDays);
+  let stopping = false;
   const runDeps = {
     runs: infra.runs,
     connectors: infra.connectors,
@@ -196,19 +203,31 @@ export async function startWorkers(infra: Infra, chat?: Record<string, ChatPort>
     history,
     maintenance: infra.maintenance,
     admins: config.roles.admins,
+    stopping: () => stopping,
     logger,
   };
+  const runsActive = new ActiveJobs();
+  logger.info(
+    {
+      concurrency: config.worker.concurrency,
+      lockMs: config.worker.lockMs,
+      stalledMs: config.worker.stalledMs,
+    },
+    'worker taking jobs',
+  );
   const runs = new Worker(
     RUNS_QUEUE,
-    runProcessor({
-      ...runDeps,
-      report: {
-        history,
-        state: new ReportStateStore(connection, infra.keys),
-        settings: reports,
-        observeChecks: metrics.observeChecks,
-      },
-    }),
+    runsActive.track(
+      runProcessor({
+        ...runDeps,
+        report: {
+          history,
+          state: new ReportStateStore(connection, infra.keys),
+          settings: reports,
+          observeChecks: metrics.observeChecks,
+        },
+      }),
+    ),
     {
       connection,
       prefix: config.redisPrefix,
@@ -249,11 +268,28 @@ export async function startWorkers(infra: Infra, chat?: Record<string, ChatPort>
   const sweeper = new RunSweeper({ ...runDeps, life: new RunLifecycle(runDeps, RUN_KINDS) });
   sweeper.start();
   const heartbeat = startHeartbeat(new Heartbeats(connection, infra.keys), logger);
-  return {
-    async close() {
-      await heartbeat.stop();
+  let drained: Promise<void> | undefined;
+  const drain = () => {
+    drained ??= (async () => {
       sweeper.stop();
-      await Promise.all([runs.close(), outbox.close(), triggers.close()]);
+      await stopWorkers({
+        runs,
+        runsActive,
+        others: [outbox],
+        requestStop: () => {
+          stopping = true;
+        },
+        budget: stopBudget(config.limits),
+        logger,
+      });
+      await Promise.all([heartbeat.stop(), triggers.close()]);
+    })();
+    return drained;
+  };
+  return {
+    drain,
+    async close() {
+      await drain();
     },
   };
 }
@@ -357,7 +393,12 @@ export async function startWeb(
     res.type('text/plain').send('ok');
   });
   const heartbeats = new Heartbeats(infra.redis, infra.keys);
+  let restarting = false;
   routes.get('/readyz', async (_req, res) => {
+    if (restarting) {
+      res.status(503).type('text/plain').send('not ready: restarting\n');
+      return;
+    }
     const state = await readiness({
       redis: infra.redis,
       heartbeats,
@@ -391,6 +432,10 @@ export async function startWeb(
   return {
     port: bound,
     internal: metricsOn,
+    async drain() {
+      restarting = true;
+      commands.refuseWhileRestarting();
+    },
     async close() {
       await Promise.all(ingresses.map((ingress) => ingress.close()));
       await mounted?.close();

@@ -64,8 +64,18 @@ export interface CommandAnswer {
 const UNAVAILABLE =
   'Align Bot could not queue this right now: its Redis is not answering. Nothing was started — try again in a minute.';
 
+/** The answer to every command while the process stops (SIGTERM): quick, private, and nothing is queued. */
+export const RESTARTING = 'Align Bot is restarting, try again in a moment.';
+
 export class CommandService {
+  private restarting = false;
+
   constructor(private readonly deps: CommandDeps) {}
+
+  /** The process is stopping: from now on every command is answered RESTARTING until the listener closes. */
+  refuseWhileRestarting(): void {
+    this.restarting = true;
+  }
 
   async handle(request: CommandRequest): Promise<MessageView> {
     return (await this.answer(request)).view;
@@ -95,6 +105,7 @@ export class CommandService {
   }
 
   private async respond(request: CommandRequest): Promise<MessageView | CommandAnswer> {
+    if (this.restarting) return say(`⏳ ${RESTARTING}`);
     let command: Command;
     try {
       command = parseCommand(request.text);

@@ -1,11 +1,14 @@
 /**
  * `start` (web + worker), `web`, `worker` and `sandbox`. Without Slack credentials `start` runs the sandbox.
  * One internal listener (/metrics) per process: always with a web part, for a lone worker when its port is set.
- * Shuts down gracefully on SIGTERM and SIGINT; an unhandled rejection is logged, never fatal (process-guards.ts).
+ * Shuts down gracefully on SIGTERM and SIGINT — the web keeps answering ("restarting") while the workers hand their
+ * runs back, then everything closes and the process exits 0; an unhandled rejection is logged, never fatal
+ * (process-guards.ts).
  */
 import type { Logger } from 'pino';
 import { type Config, ConfigError, DEFAULT_METRICS_PORT } from '../config.js';
 import { installProcessGuards } from '../process-guards.js';
+import { stopBudget } from '../queue/worker-stop.js';
 import { type Sandbox, startSandbox } from '../sandbox/sandbox.js';
 import { connectInfra, type Stoppable, startInternal, startWeb, startWorkers } from '../services.js';
 import { mountConsole } from '../web/console/index.js';
@@ -19,6 +22,8 @@ export async function runServer(mode: Mode, base: Config, logger: Logger): Promi
   const stack: Stoppable[] = [];
   const server = {
     async close() {
+      // First the web answers "restarting" and the workers hand their runs back; the listeners close last.
+      await Promise.all(stack.map((item) => item.drain?.().catch(() => undefined)));
       for (const item of stack.reverse()) await item.close().catch(() => undefined);
     },
   };
@@ -30,7 +35,7 @@ export async function runServer(mode: Mode, base: Config, logger: Logger): Promi
     await Promise.race([server.close(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     throw listenProblem(error, config) ?? error;
   }
-  onSignals(server, logger);
+  onSignals(server, logger, stopBudget(config.limits).exitMs);
   return server;
 }
 
@@ -104,13 +109,20 @@ async function ensureRedis(config: Config, mode: Mode): Promise<RedisHandle | un
   return startPrivateRedis();
 }
 
-function onSignals(server: Stoppable, logger: Logger): void {
+/**
+ * SIGTERM or SIGINT: a bounded stop (src/queue/worker-stop.ts), then exit 0. Only if even that hangs (say, Redis
+ * stopped answering) does the process exit 1 after `exitMs`, which exceeds the longest step.
+ */
+function onSignals(server: Stoppable, logger: Logger, exitMs: number): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 15_000);
+    logger.info({ signal, exitMs }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error({ exitMs }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, exitMs);
     force.unref();
     server.close().then(() => process.exit(0));
   };

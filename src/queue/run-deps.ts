@@ -49,5 +49,7 @@ export interface RunDeps {
   maintenance?: MaintenanceStore;
   /** Align Bot's admins, mentioned when a maintenance run escalates. */
   admins?: string[];
+  /** True once this worker process is stopping: runs hand their jobs back at their next step (run-lifecycle.ts). */
+  stopping?: () => boolean;
   logger: Logger;
 }

@@ -8,7 +8,8 @@
  * - park: a step waits for a person; the job sleeps in `delayed` until its deadline or a wake.
  * - wakeRun / reviveRun: a click, a form or `/align cancel` brings the job back (revive also restarts a job that
  *   failed or was lost, so a cancel always lands).
- * - checkCancel: between steps every executor asks; a requested cancel ends the run and unwinds the executor.
+ * - checkCancel: between steps every executor asks; a requested cancel ends the run and unwinds the executor, and a
+ *   worker that is stopping hands the run back (RunHandedBack) so that the next worker continues at this step.
  * - end: once, the same way for every kind and reason — state, outcome and endedAt; saved; the active claim
  *   released; the audit entry; the connector's last result (where the kind records one); one chat sync.
  */
@@ -45,6 +46,8 @@ export interface LifecycleDeps {
   wallNow?: () => number;
   /** Results of named tests join the connector's history (uptime in reports). */
   history?: Pick<HistoryStore, 'append'>;
+  /** True once this worker process is stopping: runs hand their jobs back at their next step boundary. */
+  stopping?: () => boolean;
   logger: Logger;
 }
 
@@ -53,6 +56,17 @@ export class RunCancelled extends Error {
   constructor(readonly runId: string) {
     super(`run ${runId} was cancelled`);
     this.name = 'RunCancelled';
+  }
+}
+
+/**
+ * Thrown by checkCancel while the worker is stopping, after the run's progress was saved: the processor moves the
+ * job back to wait (releasing its lock), so a restarted or another worker resumes the run at once.
+ */
+export class RunHandedBack extends Error {
+  constructor(readonly runId: string) {
+    super(`run ${runId} was handed back: the worker is stopping`);
+    this.name = 'RunHandedBack';
   }
 }
 
@@ -99,13 +113,18 @@ export class RunLifecycle {
     if (options.sync !== false) await this.deps.queues.requestSync(run.id);
   }
 
-  /** Between steps: a requested cancel ends the run now and throws RunCancelled. */
+  /**
+   * Between steps: a requested cancel ends the run now and throws RunCancelled; a stopping worker throws
+   * RunHandedBack (the run's progress is already saved).
+   */
   async checkCancel(run: Run): Promise<void> {
     if (isTerminal(run.state)) return;
     const by = await this.deps.decisions.cancelledBy(run.id);
-    if (!by) return;
-    await this.end(run, runOutcome('cancelled', { by }));
-    throw new RunCancelled(run.id);
+    if (by) {
+      await this.end(run, runOutcome('cancelled', { by }));
+      throw new RunCancelled(run.id);
+    }
+    if (this.deps.stopping?.()) throw new RunHandedBack(run.id);
   }
 
   /**

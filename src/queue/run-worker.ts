@@ -2,16 +2,17 @@
  * The runs queue's processor: one job per run (jobId = run id). Loads the run and hands it to its kind's
  * executor, which continues at the first unfinished step. Whatever happens, the run ends through the lifecycle:
  * a requested cancel before any work, a diagnosis (a credential that cannot be decrypted) at once, and any other
- * failure on the job's last attempt, as an internal failure with the run id to quote.
+ * failure on the job's last attempt, as an internal failure with the run id to quote. A run handed back by a
+ * stopping worker goes back to wait with its lock released, so the next worker takes it at once.
  */
-import { DelayedError, type Job } from 'bullmq';
+import { DelayedError, type Job, WaitingError } from 'bullmq';
 import { diagnosedOf } from '../core/diagnosis-bot.js';
 import { isTerminal, runOutcome } from '../core/run.js';
 import type { ReportRunDeps } from './execute-report.js';
 import type { RunJob } from './names.js';
 import type { RunDeps } from './run-deps.js';
 import { RUN_KINDS } from './run-kinds.js';
-import { RunCancelled, RunLifecycle } from './run-lifecycle.js';
+import { RunCancelled, RunHandedBack, RunLifecycle } from './run-lifecycle.js';
 
 export function runProcessor(deps: RunDeps & { report?: ReportRunDeps }) {
   const life = new RunLifecycle(deps, RUN_KINDS);
@@ -29,6 +30,12 @@ export function runProcessor(deps: RunDeps & { report?: ReportRunDeps }) {
     } catch (error) {
       if (error instanceof DelayedError) throw error;
       if (error instanceof RunCancelled) return;
+      if (error instanceof RunHandedBack) {
+        // Back to wait without costing an attempt or a stall: BullMQ counts neither for WaitingError.
+        await job.moveToWait(token);
+        deps.logger.info({ runId: run.id, kind: run.kind }, 'run handed back: this worker is stopping');
+        throw new WaitingError();
+      }
       const diagnosed = diagnosedOf(error);
       if (diagnosed) {
         await life.end(run, runOutcome('failed', { code: diagnosed.diagnosis, detail: diagnosed.detail }));

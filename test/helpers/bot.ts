@@ -45,6 +45,8 @@ export interface BotHarness {
   metricsPort: number;
   connectorsFile: string;
   env: Record<string, string>;
+  /** The first phase of a SIGTERM: the web answers "restarting", the workers hand their runs back. */
+  drain(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -196,6 +198,9 @@ export async function startBot(options: {
     metricsPort: 0,
     connectorsFile,
     env: { ...allEnv, ...env },
+    drain: async () => {
+      await Promise.all(stack.map((item) => item.drain?.()));
+    },
     stop: async () => undefined,
   };
   if (options.workers !== false) {

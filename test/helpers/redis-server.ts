@@ -22,6 +22,10 @@ if (!HAS_REDIS_SERVER) {
 export class PrivateRedisServer {
   port = 0;
   private child?: ChildProcess;
+  private dir?: string;
+
+  /** `persist`: an append-only file in a directory kept across restarts, so a graceful restart loses nothing. */
+  constructor(private readonly options: { persist?: boolean } = {}) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -30,10 +34,14 @@ export class PrivateRedisServer {
   /** Starts it (on the same port as before, after the first time) and waits until it answers PING. */
   async start(): Promise<this> {
     this.port ||= await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'align-bot-redis-'));
+    const persist = this.options.persist === true;
+    if (!persist || !this.dir) this.dir = mkdtempSync(join(tmpdir(), 'align-bot-redis-'));
     this.child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      [
+        ...['--port', String(this.port), '--bind', '127.0.0.1', '--save', ''],
+        ...['--appendonly', persist ? 'yes' : 'no', '--dir', this.dir],
+      ],
       { stdio: 'ignore' },
     );
     await waitFor(() => answersPing('127.0.0.1', this.port), {
@@ -41,6 +49,16 @@ export class PrivateRedisServer {
       timeoutMs: 10_000,
     });
     return this;
+  }
+
+  /** A graceful stop (SIGTERM, as a service manager does): Redis flushes its append-only file and exits. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGCONT');
+    const gone = once(child, 'exit');
+    child.kill('SIGTERM');
+    await gone;
   }
 
   /** Gone at once (SIGKILL): connections are refused. */

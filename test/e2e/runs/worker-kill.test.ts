@@ -207,7 +207,7 @@ describe('SIGKILL of a worker in the middle of a run', () => {
       () => bot.slack.channel(channel).find((m) => m.text.includes('test acme: passed')),
       { what: `the final root message\n${second.output()}`, timeoutMs: 45_000 },
     );
-    // With ALIGN_BOT_LOCK_MS=2000 the take-over is a matter of seconds, not the 30 s default lock.
+    // With ALIGN_BOT_LOCK_MS=2000 the take-over is a matter of seconds (the defaults, 8 s + 2 s: test/e2e/reliability/takeover.test.ts).
     expect(Date.now() - killedAt).toBeLessThan(25_000);
     await new Promise((r) => setTimeout(r, 1500));
     expect(slowSlack.dropped).toBeGreaterThanOrEqual(1);

@@ -1,11 +1,12 @@
 /**
  * The queues without Redis: a run's job and the outbox's sync requests are recorded, and the test drives the
  * processors itself. A job moves as a BullMQ job does for the processor's purposes — waiting, active, parked in
- * delayed (until woken, promoted or its deadline passes), completed, or retried until its attempts are spent.
+ * delayed (until woken, promoted or its deadline passes), handed back to waiting by a stopping worker, completed, or
+ * retried until its attempts are spent.
  * Sync requests coalesce per run, as the real outbox's deduplication does, unless `deliver` is set: then each
  * request is delivered at once (a very fast outbox), which is how a test sees the root message edited in place.
  */
-import { DelayedError, type Job } from 'bullmq';
+import { DelayedError, type Job, WaitingError } from 'bullmq';
 import type { RunJob } from '../../../src/queue/names.js';
 import { type Queues, RUN_RETRIES } from '../../../src/queue/queues.js';
 import type { RevivableQueues } from '../../../src/queue/run-lifecycle.js';
@@ -20,6 +21,8 @@ export class FakeJob {
   readonly opts: { attempts: number };
   readonly errors: Error[] = [];
   promotions = 0;
+  /** Times a stopping worker moved it back to wait. */
+  handedBack = 0;
 
   constructor(
     readonly id: string,
@@ -32,6 +35,11 @@ export class FakeJob {
   async moveToDelayed(timestamp: number, _token?: string): Promise<void> {
     this.state = 'delayed';
     this.delayedUntil = timestamp;
+  }
+
+  async moveToWait(_token?: string): Promise<void> {
+    this.state = 'waiting';
+    this.handedBack += 1;
   }
 
   async promote(): Promise<void> {
@@ -146,6 +154,8 @@ export class FakeQueues implements Pick<Queues, 'enqueueRun' | 'requestSync' | '
     } catch (error) {
       // Parked: moveToDelayed already set the state (and a promote may have made it waiting again).
       if (error instanceof DelayedError) return;
+      // Handed back by a stopping worker: moveToWait set the state; no attempt counted.
+      if (error instanceof WaitingError) return;
       job.errors.push(error as Error);
       job.attemptsMade += 1;
       job.state = job.attemptsMade >= job.opts.attempts ? 'failed' : 'waiting';

@@ -89,4 +89,26 @@ describe('run processor', () => {
     await w.work();
     expect((await w.runs.get(runId))!.outcome?.reason).toBe('connector-gone');
   });
+
+  it('a stopping worker hands the run back after its current step; the next one continues without repeating it', async () => {
+    const plain = await queuedTest();
+    await plain.w.work();
+    const requestsOfOneRun = plain.w.http.requests.length;
+    const plainRun = (await plain.w.runs.get(plain.runId))!;
+
+    const { w, runId } = await queuedTest();
+    // checkCancel is asked before the first step and after each: the worker starts stopping after the first step.
+    let asked = 0;
+    w.runDeps.stopping = () => ++asked === 2;
+    expect(await w.work()).toBe(2);
+    const job = w.queues.job(runId);
+    expect(job.handedBack).toBe(1);
+    expect(job.attemptsMade).toBe(0);
+    expect(job.state).toBe('completed');
+    const run = (await w.runs.get(runId))!;
+    expect(run.outcome).toEqual(plainRun.outcome);
+    expect(run.steps.map((s) => s.status)).toEqual(plainRun.steps.map((s) => s.status));
+    expect(requestsOfOneRun).toBeGreaterThan(1);
+    expect(w.http.requests).toHaveLength(requestsOfOneRun);
+  });
 });
