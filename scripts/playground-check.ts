@@ -36,6 +36,8 @@ interface Child {
 }
 
 const children: Child[] = [];
+/** What the Playground's server pushed to its page (its WebSocket frames): invoke answers pass there. */
+const frames: string[] = [];
 const verified: string[] = [];
 
 function start(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Child {
@@ -227,12 +229,17 @@ async function guidedConnect(page: Page, base: string): Promise<void> {
   check(true, 'Action.Execute click (Open the secure form): a private card with the one-time form link');
   await shot(page, '4-connect-form-link');
 
-  const link = page.locator('a[href*="/secrets/"], button[title*="/secrets/"]');
+  // The private card's Action.OpenUrl opens the form in a new window.
+  const privateCard = page.locator('.ac-adaptiveCard', { hasText: 'Your one-time form for' }).last();
   const popup = page.context().waitForEvent('page', { timeout: 15_000 });
-  await ((await link.count()) ? link.last() : button(page, 'Open the secure form').last()).click();
+  await privateCard.locator('button', { hasText: 'Open the secure form' }).first().click();
   const form = await popup;
   await form.waitForLoadState();
-  check(/\/secrets\//.test(form.url()), 'the form link opens the bot’s secure form', form.url());
+  check(
+    /\/secrets\/[\w-]+$/.test(form.url()),
+    'the private card’s link opens the bot’s one-time secure form',
+    form.url(),
+  );
   const host = new URL(command.match(/--jira (\S+)/)?.[1] ?? '').hostname;
   const created = await consoleApi<{ token: { value: string } }>(
     base,
@@ -249,14 +256,39 @@ async function guidedConnect(page: Page, base: string): Promise<void> {
   await form.close();
   await waitForText(
     page,
-    /Service account: credentials[^\n]*\n?[^\n]*✅|✅\s*\n?\s*Service account/,
-    'the service-account step passes',
+    /Received[\s\S]*Confirm what Align Bot cannot see[\s\S]*Not yet/,
+    'the next step’s question',
   );
   check(
     true,
-    'the run proceeds: the token sent through the form passes the service-account step on the root card',
+    'the run proceeds: the token is received, and the next step (prerequisites) asks with its buttons',
   );
-  await shot(page, '6-connect-next-step');
+  await shot(page, '6-connect-prerequisites');
+
+  const ask = page.locator('.ac-adaptiveCard', { hasText: 'Confirm what Align Bot cannot see' }).last();
+  const seen = frames.length;
+  await ask.locator('button', { hasText: 'Done' }).first().click();
+  // The answer is a short message the Playground shows under the card until the card is next edited, which
+  // the worker does within a second or so: read it from what reached the page, not only from the screen.
+  const deadline = Date.now() + 20_000;
+  const toast = /Recorded\. The thread shows the result\./;
+  while (!frames.slice(seen).some((f) => toast.test(f)) && !toast.test(await chatText(page))) {
+    if (Date.now() > deadline)
+      throw new Error('NOT verified: the Done click’s answer reached the Playground page');
+    await page.waitForTimeout(100);
+  }
+  await shot(page, '7-connect-done-answer');
+  check(
+    true,
+    'Action.Execute click (Done): the invoke answer (“Recorded. The thread shows the result.”) reaches the clicker',
+  );
+  await waitForText(
+    page,
+    /Steps 1–4: the connector in Jira Align[\s\S]*Done[\s\S]*Not yet/,
+    'the step after it',
+  );
+  check(true, 'the run proceeds: the prerequisites step is done and “Steps 1–4” asks next');
+  await shot(page, '8-connect-steps-1-4');
 }
 
 async function main(): Promise<number> {
@@ -314,6 +346,11 @@ async function main(): Promise<number> {
       args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
     });
     const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+    page.on('websocket', (socket) =>
+      socket.on('framereceived', (frame) => {
+        frames.push(typeof frame.payload === 'string' ? frame.payload : frame.payload.toString());
+      }),
+    );
     await page.goto(`http://localhost:${listening}/`);
     await page.locator('[data-lexical-editor]').first().waitFor({ timeout: 30_000 });
     await waitForText(page, /Personal Chat/, 'the Playground page loads');
