@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RedisTeamsReferences } from '../src/chat/teams/references.js';
 import { runServer } from '../src/cli/start.js';
 import { loadConfig } from '../src/config.js';
@@ -42,6 +42,9 @@ let server: Stoppable;
 let connector: Server;
 let serviceUrl: string;
 let botUrl: string;
+let port: number;
+/** What the sandbox printed at start. */
+const printed: string[] = [];
 const sent: Sent[] = [];
 const previousAuth = process.env.ALIGN_BOT_SANDBOX_TEAMS_AUTH;
 
@@ -68,8 +71,13 @@ beforeAll(async () => {
   connector = await startConnector();
   serviceUrl = `http://localhost:${(connector.address() as AddressInfo).port}/_connector`;
   process.env.ALIGN_BOT_SANDBOX_TEAMS_AUTH = 'off';
-  const port = await freePort();
+  port = await freePort();
   botUrl = `http://127.0.0.1:${port}/api/messages`;
+  const write = process.stdout.write.bind(process.stdout);
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    printed.push(String(chunk));
+    return write(chunk);
+  });
   server = await runServer(
     'start',
     loadConfig({
@@ -80,7 +88,7 @@ beforeAll(async () => {
       ALIGN_BOT_METRICS_PORT: '0',
     } as NodeJS.ProcessEnv),
     createLogger('silent'),
-  );
+  ).finally(() => spy.mockRestore());
 }, 60_000);
 
 afterAll(async () => {
@@ -110,6 +118,12 @@ function latest(first: Sent): string {
 }
 
 describe('the Agents Playground against the sandbox (Teams auth off)', () => {
+  it('npm start prints the command that starts the Playground against this bot', () => {
+    expect(printed.join('')).toContain(
+      `Agents Playground: TEAMSAPPTESTER_BROWSER=none npx @microsoft/m365agentsplayground -e http://localhost:${port}/api/messages -c msteams --disable-telemetry\n`,
+    );
+  });
+
   it('a 1:1 `test acme` is answered with the root card, edited to passed, naming the sender by name', async () => {
     const before = sent.length;
     const answer = await deliver(PLAYGROUND_PERSONAL_MESSAGE);
