@@ -13,7 +13,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,6 +31,7 @@ const PLAYGROUND_USER = 'Alex Wilber';
 const BOT_NAME = 'Test Bot';
 
 interface Child {
+  name: string;
   process: ChildProcess;
   output(): string;
 }
@@ -40,7 +41,12 @@ const children: Child[] = [];
 const frames: string[] = [];
 const verified: string[] = [];
 
-function start(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Child {
+function start(
+  name: string,
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): Child {
   const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   const keep = (d: Buffer) => {
@@ -48,7 +54,7 @@ function start(command: string, args: string[], options: { cwd: string; env: Nod
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const handle = { process: child, output: () => out };
+  const handle = { name, process: child, output: () => out };
   children.push(handle);
   return handle;
 }
@@ -87,7 +93,7 @@ function playgroundArgs(extra: string[]): string[] {
 }
 
 async function playgroundCached(cwd: string): Promise<boolean> {
-  const probe = start('npm', playgroundArgs(['--version']), { cwd, env: process.env });
+  const probe = start('probe', 'npm', playgroundArgs(['--version']), { cwd, env: process.env });
   const code = await new Promise<number | null>((r) => probe.process.once('exit', r));
   return code === 0;
 }
@@ -106,9 +112,10 @@ async function shot(page: Page, name: string): Promise<string> {
 }
 
 /** The chat pane's text (the log panel and the side bar left out). */
-function chatText(page: Page): Promise<string> {
+async function chatText(page: Page): Promise<string> {
   // biome-ignore lint/performance/useDomNodeTextContent: the rendered text, with the line breaks a person sees
-  return page.evaluate(() => document.body.innerText.split('Log Panel')[0] ?? '');
+  const text = await page.locator('body').innerText();
+  return text.split('Log Panel')[0] ?? '';
 }
 
 async function waitForText(page: Page, pattern: RegExp, what: string, timeoutMs = 45_000): Promise<string> {
@@ -305,7 +312,7 @@ async function main(): Promise<number> {
   let browser: Browser | undefined;
   try {
     const tsx = fileURLToPath(import.meta.resolve('tsx'));
-    const bot = start(process.execPath, ['--import', tsx, join(ROOT, 'src/main.ts'), 'start'], {
+    const bot = start('bot', process.execPath, ['--import', tsx, join(ROOT, 'src/main.ts'), 'start'], {
       cwd: work,
       env: {
         ...process.env,
@@ -314,6 +321,7 @@ async function main(): Promise<number> {
         ALIGN_BOT_SANDBOX_TEAMS_AUTH: 'off',
         PORT: '0',
         ALIGN_BOT_METRICS_PORT: '0',
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
       },
     });
     const port = Number(
@@ -323,6 +331,7 @@ async function main(): Promise<number> {
     process.stdout.write(`sandbox (Teams auth off) on port ${port}\n`);
     const playgroundPort = await freePort();
     const playground = start(
+      'playground',
       'npm',
       playgroundArgs([
         '-e',
@@ -368,6 +377,7 @@ async function main(): Promise<number> {
   } finally {
     await browser?.close().catch(() => undefined);
     for (const child of children) {
+      if (child.name !== 'probe') writeFileSync(join(SHOTS, `${child.name}.log`), child.output());
       if (child.process.exitCode === null && child.process.pid) {
         try {
           process.kill(-child.process.pid, 'SIGTERM');
