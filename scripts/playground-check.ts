@@ -298,6 +298,19 @@ async function guidedConnect(page: Page, base: string): Promise<void> {
   await shot(page, '8-connect-steps-1-4');
 }
 
+/** The Playground's log panel: every activity it sent the bot, and every call the bot made to it, answered 2xx. */
+async function logPanelClean(page: Page): Promise<void> {
+  // biome-ignore lint/performance/useDomNodeTextContent: the panel's lines as shown
+  const panel = (await page.locator('body').innerText()).split('Log Panel')[1] ?? '';
+  const calls = [...panel.matchAll(/(?:User Application|Agents Playground)\s+([A-Za-z]+) (\d{3})\b/g)];
+  const failed = calls.filter((c) => !c[2]?.startsWith('2')).map((c) => c[0].replace(/\s+/g, ' '));
+  check(
+    calls.length > 10 && failed.length === 0,
+    `the Playground's log: ${calls.length} activities and connector calls, all answered 2xx`,
+    failed.join('\n') || panel.slice(-2000),
+  );
+}
+
 async function main(): Promise<number> {
   mkdirSync(SHOTS, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), 'align-playground-'));
@@ -367,6 +380,7 @@ async function main(): Promise<number> {
     await channelTest(page);
     await approvalRefused(page);
     await guidedConnect(page, base);
+    await logPanelClean(page);
     process.stdout.write(
       `\nverified ${verified.length} things in the Agents Playground; screenshots in ${SHOTS}\n`,
     );
