@@ -10,6 +10,7 @@ import { type Config, ConfigError, DEFAULT_METRICS_PORT } from '../config.js';
 import { installProcessGuards } from '../process-guards.js';
 import { stopBudget } from '../queue/worker-stop.js';
 import { type Sandbox, startSandbox } from '../sandbox/sandbox.js';
+import { playgroundCommand } from '../sandbox/teams-sandbox.js';
 import { connectInfra, type Stoppable, startInternal, startWeb, startWorkers } from '../services.js';
 import { mountConsole } from '../web/console/index.js';
 import { startWorkerMetrics } from '../web/metrics.js';
@@ -79,7 +80,7 @@ async function startParts(mode: Mode, base: Config, logger: Logger, stack: Stopp
     if (sandbox) {
       sandbox.slack.botUrl = `http://127.0.0.1:${web.port}/slack/events`;
       sandbox.teams.connect(`http://127.0.0.1:${web.port}/api/messages`);
-      printSandboxHelp(web.port);
+      printSandboxHelp(web.port, !sandbox.teams.sim.auth);
     }
   }
   return config;
@@ -130,6 +131,8 @@ function onSignals(server: Stoppable, logger: Logger, exitMs: number): void {
   process.once('SIGINT', () => stop('SIGINT'));
 }
 
-function printSandboxHelp(port: number): void {
+function printSandboxHelp(port: number, playground: boolean): void {
   process.stdout.write(`Align Bot sandbox: open http://localhost:${port}/\n`);
+  // Teams auth off is for Microsoft's Agents Playground: the line that starts it against this bot.
+  if (playground) process.stdout.write(`Agents Playground: ${playgroundCommand(port)}\n`);
 }

@@ -27,6 +27,11 @@ export function sandboxTeamsAuth(env: Record<string, string | undefined>): boole
   throw new Error(`ALIGN_BOT_SANDBOX_TEAMS_AUTH: use on or off (got "${value.slice(0, 20)}")`);
 }
 
+/** The command that starts Microsoft's Agents Playground against the bot on `port` (Teams auth off). */
+export function playgroundCommand(port: number | string): string {
+  return `TEAMSAPPTESTER_BROWSER=none npx @microsoft/m365agentsplayground -e http://localhost:${port}/api/messages -c msteams --disable-telemetry`;
+}
+
 export interface TeamsSandbox {
   sim: TeamsSim;
   settings: TeamsSettings;
@@ -70,7 +75,7 @@ function curlLines(sim: TeamsSim, botMessagesUrl: string): string[] {
     ? ['  (ALIGN_BOT_SANDBOX_TEAMS_AUTH=off turns auth off for Microsoft’s Agents Playground, see README)']
     : [
         'Microsoft’s Agents Playground (auth is off):',
-        `  TEAMSAPPTESTER_BROWSER=none npx @microsoft/m365agentsplayground -e ${botMessagesUrl} -c msteams --disable-telemetry`,
+        `  ${playgroundCommand(new URL(botMessagesUrl).port)}`,
       ];
   return [
     `Teams (simulated, ${sim.auth ? 'JWT auth on' : 'auth off'}):`,

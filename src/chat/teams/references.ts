@@ -36,25 +36,32 @@ export interface TeamsReferenceStore {
   names(tenantId: string, aadObjectIds: string[]): Promise<Map<string, string>>;
 }
 
-/** What the bot knows of a user of a tenant: their MRI and display name. */
+/**
+ * What the bot knows of a user of a tenant: their MRI and display name. The name is kept without an MRI: clients
+ * other than Teams itself (Microsoft's Agents Playground: `user-id-0`) send ids of another form, and cards still
+ * name the person.
+ */
 interface KnownUser {
-  mri: string;
+  mri?: string;
   name?: string;
 }
 
 const MAX_NAME_CHARS = 100;
 
 function knownUser(mri: string, name: string | undefined): KnownUser | undefined {
-  if (!MRI.test(mri)) return undefined;
   const clean = name?.replace(/\s+/g, ' ').trim().slice(0, MAX_NAME_CHARS);
-  return { mri, ...(clean ? { name: clean } : {}) };
+  const valid = MRI.test(mri);
+  if (!valid && !clean) return undefined;
+  return { ...(valid ? { mri } : {}), ...(clean ? { name: clean } : {}) };
 }
 
 function parseKnown(raw: string | null | undefined): KnownUser | undefined {
   if (!raw) return undefined;
   try {
     const value = JSON.parse(raw) as KnownUser;
-    return typeof value.mri === 'string' && MRI.test(value.mri) ? value : undefined;
+    const mri = typeof value.mri === 'string' && MRI.test(value.mri) ? value.mri : undefined;
+    const name = typeof value.name === 'string' && value.name ? value.name : undefined;
+    return mri || name ? { ...(mri ? { mri } : {}), ...(name ? { name } : {}) } : undefined;
   } catch {
     return undefined;
   }
@@ -114,7 +121,7 @@ export class RedisTeamsReferences implements TeamsReferenceStore {
 
   async mris(tenantId: string, aadObjectIds: string[]): Promise<string[]> {
     const known = await this.known(tenantId, aadObjectIds, 4 * MAX_MRIS);
-    return known.flatMap(([, user]) => (user ? [user.mri] : [])).slice(0, MAX_MRIS);
+    return known.flatMap(([, user]) => (user?.mri ? [user.mri] : [])).slice(0, MAX_MRIS);
   }
 
   async names(tenantId: string, aadObjectIds: string[]): Promise<Map<string, string>> {
