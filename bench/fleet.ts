@@ -27,6 +27,7 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../src/config.js';
 import type { ConnectorSpec } from '../src/core/connector-spec.js';
 import { type HttpPort, systemClock } from '../src/core/ports.js';
+import type { ConnectorResult } from '../src/core/report.js';
 import { PROJECT_PERMISSIONS } from '../src/core/runbooks/checks/jira.js';
 import { testFleet } from '../src/queue/fleet-test.js';
 import { JiraSim } from '../src/sandbox/jira-sim.js';
@@ -147,13 +148,17 @@ async function fleetTest(jira: JiraSim, specs: ConnectorSpec[], env: NodeJS.Proc
     return { ...ctx, http: wrapped };
   };
   const started = performance.now();
-  const results = await testFleet(
+  const failing: ConnectorResult[] = [];
+  await testFleet(
     specs,
     { env, testContext, clock: systemClock },
-    { concurrency: CONCURRENCY, perHost: PER_HOST },
+    {
+      concurrency: CONCURRENCY,
+      perHost: PER_HOST,
+      onResult: (r) => void (r.status !== 'ok' && failing.push(r)),
+    },
   );
   const wallMs = performance.now() - started;
-  const failing = results.filter((r) => r.status !== 'ok');
   if (failing.length > 0)
     throw new Error(
       `${failing.length} connectors did not pass, e.g. ${failing[0]!.name}: ${failing[0]!.code} ${failing[0]!.detail ?? ''}`,

@@ -13,7 +13,8 @@
 import type { ConnectorSpec } from '../core/connector-spec.js';
 import type { MaintenanceNote } from '../core/maintenance.js';
 import type { ConnectorResult, HistorySample, HistorySummary, ReportData } from '../core/report.js';
-import { buildReport, snapshotOf, summarizeHistory } from '../core/report.js';
+import { snapshotOf, summarizeHistory } from '../core/report.js';
+import { buildReport } from '../core/report-tally.js';
 import { type Run, runOutcome } from '../core/run.js';
 import type { CheckResult } from '../core/runbooks/checks/run-checks.js';
 import { daysWindow } from '../core/uptime.js';
