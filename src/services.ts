@@ -205,13 +205,14 @@ export async function startWorkers(infra: Infra, chat?: Record<string, ChatPort>
     admins: config.roles.admins,
     logger,
   };
+  const reportState = new ReportStateStore(connection, infra.keys);
   const runs = new Worker(
     RUNS_QUEUE,
     runProcessor({
       ...runDeps,
       report: {
         history,
-        state: new ReportStateStore(connection, infra.keys),
+        state: reportState,
         settings: reports,
         observeChecks: metrics.observeChecks,
       },
@@ -232,7 +233,8 @@ export async function startWorkers(infra: Infra, chat?: Record<string, ChatPort>
       deliveries: infra.deliveries,
       pacer: new Pacer(connection, infra.keys),
       chatFor: (platform) => ports[platform],
-      viewOf: (run, prefix) => RUN_KINDS[run.kind].view(run, prefix),
+      viewOf: (run, prefix) =>
+        RUN_KINDS[run.kind].view(run, prefix, (runId, page) => reportState.page(runId, page)),
       logger,
       onDelivery: metrics.onDelivery,
     }),
