@@ -32,7 +32,7 @@ import type { RunDeps } from './run-deps.js';
 import type { RunLifecycle } from './run-lifecycle.js';
 
 export interface ReportRunDeps {
-  history: HistoryStore;
+  history: Pick<HistoryStore, 'append' | 'since' | 'lastFailures'>;
   /** Where results, rows and pages go as they are made: nothing fleet-sized is held in memory. */
   state: Pick<
     ReportStateStore,
@@ -253,7 +253,7 @@ export async function summaries(
   names: string[],
   now: number,
   timeZone: string,
-  history: HistoryStore,
+  history: Pick<HistoryStore, 'since'>,
   current?: Map<string, HistorySample>,
 ): Promise<Map<string, HistorySummary>> {
   const from = daysWindow(now, 30, timeZone).start - HISTORY_LEAD_MS;
