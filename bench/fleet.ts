@@ -42,7 +42,7 @@ const TOKEN_VAR = 'BENCH_JIRA_TOKEN';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** One fleet size: connectors per Jira host (over the per-host cap, so the cap is what limits each host). */
-interface Scale {
+export interface Scale {
   n: number;
   perSite: number;
   repeats: number;
@@ -52,7 +52,7 @@ interface Scale {
   fromSource: boolean;
 }
 
-const SCALES: Scale[] = [
+export const SCALES: Scale[] = [
   { n: 500, perSite: 8, repeats: 3, wallTarget: 1.5, rssTargetMb: 200, fromSource: true },
   { n: 5000, perSite: 10, repeats: 1, wallTarget: 1.2, rssTargetMb: 250, fromSource: false },
 ];
@@ -85,7 +85,7 @@ export interface FleetBenchResult {
   rss: Array<RssResult | { entry: string; skipped: string }>;
 }
 
-function fleet(jira: JiraSim, token: string, scale: Scale): ConnectorSpec[] {
+export function fleet(jira: JiraSim, token: string, scale: Scale): ConnectorSpec[] {
   return Array.from({ length: scale.n }, (_, i) => {
     const host = `f${scale.n}-${String(Math.floor(i / scale.perSite)).padStart(3, '0')}.atlassian.net`;
     const site =
@@ -132,7 +132,12 @@ function counting(http: HttpPort) {
   return { port, stats };
 }
 
-async function fleetTest(jira: JiraSim, specs: ConnectorSpec[], env: NodeJS.ProcessEnv, hosts: number) {
+export async function fleetTest(
+  jira: JiraSim,
+  specs: ConnectorSpec[],
+  env: NodeJS.ProcessEnv,
+  hosts: number,
+) {
   const config = loadConfig({
     ALIGN_BOT_RESOLVE: `*.atlassian.net=127.0.0.1,${jira.gatewayHost}=127.0.0.1`,
     ALIGN_BOT_ALLOWED_HOSTS: jira.allowedHosts().join(','),
@@ -250,7 +255,7 @@ async function deletePrefix(url: string, prefix: string): Promise<void> {
 }
 
 /** Compiles src/ into .data/bench-dist (git-ignored); bin/align-bot.js is left alone. */
-async function buildDist(): Promise<string | undefined> {
+export async function buildDist(): Promise<string | undefined> {
   const out = join(ROOT, '.data', 'bench-dist');
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const args = [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', out, '--sourceMap', 'false'];
@@ -260,7 +265,7 @@ async function buildDist(): Promise<string | undefined> {
   return code === 0 ? join(out, 'main.js') : undefined;
 }
 
-async function startMemory(
+export async function startMemory(
   jira: JiraSim,
   specs: ConnectorSpec[],
   token: string,

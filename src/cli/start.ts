@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { type Config, ConfigError, DEFAULT_METRICS_PORT } from '../config.js';
+import { paceHeapGrowth } from '../heap-pacing.js';
 import { installProcessGuards } from '../process-guards.js';
 import { type Sandbox, startSandbox } from '../sandbox/sandbox.js';
 import { connectInfra, type Stoppable, startInternal, startWeb, startWorkers } from '../services.js';
@@ -17,6 +18,7 @@ export type Mode = 'start' | 'web' | 'worker' | 'sandbox';
 
 export async function runServer(mode: Mode, base: Config, logger: Logger): Promise<Stoppable> {
   installProcessGuards(logger);
+  paceHeapGrowth();
   const stack: Stoppable[] = [];
   const server = {
     async close() {
