@@ -44,6 +44,7 @@ export interface ReportRunDeps {
     | 'rows'
     | 'dropRows'
     | 'savePage'
+    | 'dropPages'
     | 'snapshot'
     | 'saveSnapshot'
     | 'savePendingSnapshot'
@@ -97,6 +98,7 @@ export async function executeReport(
   if ('rows' in data) await report.state.saveSnapshot(run.conversation, snapshotOf(data, run.id));
   else await report.state.promoteSnapshot(run.id, run.conversation);
   await report.state.dropResults(run.id);
+  if (run.facts.silent) await report.state.dropPages(run.id);
   await life.end(run, runOutcome('passed'), { sync: !run.facts.silent });
 }
 

@@ -99,6 +99,11 @@ export class ReportStateStore {
     await this.redis.multi().hset(key, String(page), JSON.stringify(rows)).expire(key, PAGES_TTL_S).exec();
   }
 
+  /** A run that posts nothing (changes only, none) leaves no pages behind. */
+  async dropPages(runId: string): Promise<void> {
+    await this.redis.del(this.keys.reportPages(runId));
+  }
+
   async page(runId: string, page: number): Promise<ReportRow[] | undefined> {
     const raw = await this.redis.hget(this.keys.reportPages(runId), String(page));
     return raw ? (JSON.parse(raw) as ReportRow[]) : undefined;

@@ -104,6 +104,9 @@ class CountingSink implements Sink {
     this.moved(rows.length);
     this.pages.set(page, JSON.stringify(rows));
   }
+  async dropPages() {
+    this.pages.clear();
+  }
   async snapshot(conversation: Parameters<ReportRunDeps['state']['snapshot']>[0]) {
     const raw = this.snapshots.get(conversationId(conversation));
     return raw ? (JSON.parse(raw) as ReportSnapshot) : undefined;
