@@ -17,6 +17,7 @@ import type { ChatPlatform, Ingress } from './chat/platform.js';
 import { PLATFORMS } from './chat/platforms.js';
 import type { ChatPort } from './chat/port.js';
 import { type Config, ConfigError, DEFAULT_METRICS_PORT } from './config.js';
+import type { ConnectorSpec } from './core/connector-spec.js';
 import { type Clock, systemClock } from './core/ports.js';
 import { DEFAULT_LIMITS } from './core/runbooks/checks/context.js';
 import { OUTBOX_QUEUE, RUNS_QUEUE } from './queue/names.js';
@@ -71,9 +72,15 @@ export interface Infra {
   close(): Promise<void>;
 }
 
-export async function connectInfra(config: Config, logger: Logger, role: 'web' | 'worker'): Promise<Infra> {
+/** `loaded`: the connectors file's specs, when the caller read it already (`start` reads it once for both parts). */
+export async function connectInfra(
+  config: Config,
+  logger: Logger,
+  role: 'web' | 'worker',
+  loaded?: ConnectorSpec[],
+): Promise<Infra> {
   // Read first: a broken file stops the start before any connection is open.
-  const fileSpecs = config.connectorsFile ? loadConnectorsFile(config.connectorsFile) : [];
+  const fileSpecs = loaded ?? (config.connectorsFile ? loadConnectorsFile(config.connectorsFile) : []);
   const redis = createRedis(config.redisUrl, role);
   let lastError: string | undefined;
   redis.on('error', (error) => {
@@ -206,6 +213,7 @@ export async function startWorkers(infra: Infra, chat?: Record<string, ChatPort>
     stopping: () => stopping,
     logger,
   };
+  const reportState = new ReportStateStore(connection, infra.keys);
   const runsActive = new ActiveJobs();
   logger.info(
     {
@@ -222,7 +230,7 @@ export async function startWorkers(infra: Infra, chat?: Record<string, ChatPort>
         ...runDeps,
         report: {
           history,
-          state: new ReportStateStore(connection, infra.keys),
+          state: reportState,
           settings: reports,
           observeChecks: metrics.observeChecks,
         },
@@ -244,7 +252,8 @@ export async function startWorkers(infra: Infra, chat?: Record<string, ChatPort>
       deliveries: infra.deliveries,
       pacer: new Pacer(connection, infra.keys),
       chatFor: (platform) => ports[platform],
-      viewOf: (run, prefix) => RUN_KINDS[run.kind].view(run, prefix),
+      viewOf: (run, prefix) =>
+        RUN_KINDS[run.kind].view(run, prefix, (runId, page) => reportState.page(runId, page)),
       logger,
       onDelivery: metrics.onDelivery,
     }),

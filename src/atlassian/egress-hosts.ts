@@ -38,13 +38,21 @@ export function parseHostRule(entry: string): HostRule {
   return { ...rule, port: number };
 }
 
+/** What ipaddr.js might read as an address: anything with a colon (IPv6), or only digits, hex, `x` and dots. */
+const MAYBE_LITERAL = /:|^[0-9a-fx.]+$/;
+
+/**
+ * Every request is checked against every rule, and a lab lists hundreds of hosts: the cheap comparisons come
+ * first, and only two strings that may both be addresses are parsed.
+ */
 export function matchHost(pattern: string, host: string): boolean {
   const h = host.toLowerCase().replace(/\.$/, '');
-  if (pattern === '*') return true;
+  if (pattern === '*' || h === pattern) return true;
   if (pattern.startsWith('*.')) return h.endsWith(pattern.slice(1)) && h.length > pattern.length - 1;
+  if (!MAYBE_LITERAL.test(pattern) || !MAYBE_LITERAL.test(h)) return false;
   if (ipaddr.isValid(pattern) && ipaddr.isValid(h))
     return ipaddr.parse(pattern).toString() === ipaddr.parse(h).toString();
-  return h === pattern;
+  return false;
 }
 
 export interface Destination {

@@ -10,7 +10,6 @@ import type { ConnectorSpec } from '../core/connector-spec.js';
 import { shortHint } from '../core/diagnosis.js';
 import { systemClock } from '../core/ports.js';
 import {
-  buildReport,
   type ConnectorResult,
   expiryOf,
   expiryPhrase,
@@ -19,6 +18,7 @@ import {
   type ReportSnapshot,
   withExpiry,
 } from '../core/report.js';
+import { buildReport } from '../core/report-tally.js';
 import { duration, rowLine } from '../core/views/report-view.js';
 import { plain } from '../core/views/view.js';
 import { summaries } from '../queue/execute-report.js';
@@ -107,11 +107,18 @@ async function runReport(values: Values, ctx: CliContext): Promise<number> {
   try {
     const specs = redis ? await new ConnectorStore(redis, keys, fileSpecs).list() : fileSpecs;
     const started = Date.now();
-    const results = await testFleet(
+    // The CLI prints the whole report at once, so it gathers every result (a `start` report streams them).
+    const byName = new Map<string, ConnectorResult>();
+    await testFleet(
       specs,
       { env: io.env, testContext: testContextFactory(config), clock: systemClock },
-      { concurrency: options.concurrency, perHost: options.perHost },
+      {
+        concurrency: options.concurrency,
+        perHost: options.perHost,
+        onResult: (result) => void byName.set(result.name, result),
+      },
     );
+    const results = specs.map((s) => byName.get(s.name)!);
     const now = Date.now();
     const input = { now, timeZone: options.tz, durationMs: now - started, specs, results };
     const data = redis

@@ -7,11 +7,13 @@
  */
 import type { Logger } from 'pino';
 import { type Config, ConfigError, DEFAULT_METRICS_PORT } from '../config.js';
+import { paceHeapGrowth } from '../heap-pacing.js';
 import { installProcessGuards } from '../process-guards.js';
 import { stopBudget } from '../queue/worker-stop.js';
 import { type Sandbox, startSandbox } from '../sandbox/sandbox.js';
 import { playgroundCommand } from '../sandbox/teams-sandbox.js';
 import { connectInfra, type Stoppable, startInternal, startWeb, startWorkers } from '../services.js';
+import { loadConnectorsFileOffThread } from '../store/connectors-file-thread.js';
 import { mountConsole } from '../web/console/index.js';
 import { startWorkerMetrics } from '../web/metrics.js';
 import { answersPing, type RedisHandle, startPrivateRedis } from './private-redis.js';
@@ -20,6 +22,7 @@ export type Mode = 'start' | 'web' | 'worker' | 'sandbox';
 
 export async function runServer(mode: Mode, base: Config, logger: Logger): Promise<Stoppable> {
   installProcessGuards(logger);
+  paceHeapGrowth();
   const stack: Stoppable[] = [];
   const server = {
     async close() {
@@ -63,13 +66,15 @@ async function startParts(mode: Mode, base: Config, logger: Logger, stack: Stopp
       ? await startWorkerMetrics(config.metricsPort, logger, config.metricsHost)
       : await startInternal(config, logger);
   if (internal) stack.push(internal);
+  // Once for both parts, off the main thread: parsing garbage never enlarges this process's heap.
+  const fileSpecs = config.connectorsFile ? await loadConnectorsFileOffThread(config.connectorsFile) : [];
   if (mode !== 'web') {
-    const infra = await connectInfra(config, logger, 'worker');
+    const infra = await connectInfra(config, logger, 'worker', fileSpecs);
     stack.push(infra);
     stack.push(await startWorkers(infra));
   }
   if (mode !== 'worker') {
-    const infra = await connectInfra(config, logger, 'web');
+    const infra = await connectInfra(config, logger, 'web', fileSpecs);
     stack.push(infra);
     // Without credentials the chat endpoints accept anyone: the sandbox listens on loopback only.
     const web = await startWeb(infra, config.port, {

@@ -11,22 +11,24 @@ export interface PoolOptions<T> {
   keyOf?: (item: T) => string;
 }
 
-/** Runs `task` for every item; resolves with the results in input order. A task that throws rejects the pool. */
-export function runPool<T, R>(items: readonly T[], options: PoolOptions<T>, task: (item: T) => Promise<R>) {
+/**
+ * Runs `task` for every item. Keeps no results: a task hands its own on (to a store, a callback), so what the pool
+ * holds follows `concurrency`, not the number of items. A task that throws rejects the pool.
+ */
+export function runPool<T>(items: readonly T[], options: PoolOptions<T>, task: (item: T) => Promise<void>) {
   const concurrency = Math.max(1, Math.floor(options.concurrency));
   const perKey = Math.max(1, Math.floor(options.perKey ?? Number.POSITIVE_INFINITY));
   const keyOf = options.keyOf ?? (() => '');
-  const results = new Array<R>(items.length);
-  const waiting = items.map((item, index) => ({ item, index, key: keyOf(item) }));
+  const waiting = items.map((item) => ({ item, key: keyOf(item) }));
   const busy = new Map<string, number>();
   let active = 0;
   let failed = false;
 
-  return new Promise<R[]>((resolve, reject) => {
+  return new Promise<void>((resolve, reject) => {
     const pump = () => {
       if (failed) return;
       if (waiting.length === 0 && active === 0) {
-        resolve(results);
+        resolve();
         return;
       }
       while (active < concurrency) {
@@ -36,12 +38,11 @@ export function runPool<T, R>(items: readonly T[], options: PoolOptions<T>, task
         start(next!);
       }
     };
-    const start = (w: { item: T; index: number; key: string }) => {
+    const start = (w: { item: T; key: string }) => {
       active += 1;
       busy.set(w.key, (busy.get(w.key) ?? 0) + 1);
       task(w.item).then(
-        (result) => {
-          results[w.index] = result;
+        () => {
           active -= 1;
           busy.set(w.key, (busy.get(w.key) ?? 1) - 1);
           pump();

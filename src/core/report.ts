@@ -126,7 +126,6 @@ export interface ReportInput {
 
 const DAY_MS = 86_400_000;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const STATUS_ORDER: Record<ConnectorStatus, number> = { fail: 0, warn: 1, ok: 2 };
 
 export function connectorResult(
   name: string,
@@ -213,86 +212,6 @@ export function expiryRank(tier: ExpiryTier | undefined): number {
   return tier === undefined ? 0 : tier === 0 ? 4 : tier === 1 ? 3 : tier === 7 ? 2 : 1;
 }
 
-export function buildReport(input: ReportInput): ReportData {
-  const { now, previous } = input;
-  const changes: ReportChanges = {
-    newFailures: [],
-    recovered: [],
-    causeChanged: [],
-    added: [],
-    removed: [],
-    expiry: [],
-  };
-  const { inWindow, deactivated } = maintenanceOf(input);
-  const rows = input.connectors.map(({ tokenExpiresAt, result }) => {
-    const row = withDeactivated(
-      rowOf(result, expiryOf(tokenExpiresAt, now, input.timeZone), input),
-      deactivated.get(result.name),
-    );
-    const change = previous ? changeOf(row, previous) : undefined;
-    if (change) {
-      row.change = change.kind;
-      for (const list of change.lists) changes[list].push(row.name);
-    }
-    return row;
-  });
-  rows.sort(
-    (a, b) =>
-      STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
-      a.name.localeCompare(b.name, 'en', { numeric: true }),
-  );
-  const maintenance = [...inWindow]
-    .map(([name, note]) => maintenanceRow(name, note, previous))
-    .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
-  if (previous) {
-    const names = new Set([...rows.map((r) => r.name), ...maintenance.map((m) => m.name)]);
-    changes.removed = Object.keys(previous.connectors)
-      .filter((n) => !names.has(n))
-      .sort();
-  }
-  const counts = { ok: 0, warn: 0, fail: 0 };
-  for (const row of rows) counts[row.status] += 1;
-  const anyChange = Object.values(changes).some((list) => list.length > 0);
-  const stillDeactivated = [...deactivated.values()]
-    .filter((d) => rows.some((r) => r.name === d.name))
-    .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
-  return {
-    generatedAt: now,
-    timeZone: input.timeZone,
-    durationMs: input.durationMs,
-    total: rows.length + maintenance.length,
-    counts,
-    rows,
-    changes,
-    changed: !previous || anyChange || stillDeactivated.length > 0,
-    firstReport: !previous,
-    history: input.history ? 'redis' : 'none',
-    ...(maintenance.length > 0 ? { maintenance } : {}),
-    ...(stillDeactivated.length > 0 ? { stillDeactivated } : {}),
-  };
-}
-
-/** The report's maintenance notes, split: connectors in a window, and those left deactivated by one. */
-function maintenanceOf(input: ReportInput) {
-  const inWindow = new Map<string, Extract<MaintenanceNote, { kind: 'in-maintenance' }>>();
-  const deactivated = new Map<string, DeactivatedRow>();
-  for (const [name, note] of input.maintenance ?? []) {
-    if (note.kind === 'in-maintenance') inWindow.set(name, note);
-    if (note.kind === 'still-deactivated')
-      deactivated.set(name, { name, runId: note.runId, since: note.since, tz: note.tz });
-  }
-  return { inWindow, deactivated };
-}
-
-function maintenanceRow(
-  name: string,
-  note: Extract<MaintenanceNote, { kind: 'in-maintenance' }>,
-  previous: ReportSnapshot | undefined,
-): MaintenanceRow {
-  const before = previous?.connectors[name];
-  return { name, runId: note.runId, until: note.until, tz: note.tz, ...(before ? { previous: before } : {}) };
-}
-
 /** The check a still-deactivated connector fails in the report: no verdict of Jira's can say it is active. */
 export const DEACTIVATED_CHECK_TITLE = 'Connector active after maintenance';
 
@@ -300,7 +219,7 @@ export const DEACTIVATED_CHECK_TITLE = 'Connector active after maintenance';
  * A connector left deactivated by its last maintenance window fails with ALIGN_CONNECTOR_DEACTIVATED, even while
  * Jira answers: nothing syncs. A failure of its own keeps its cause (the highlight lists it anyway).
  */
-function withDeactivated(row: ReportRow, deactivated: DeactivatedRow | undefined): ReportRow {
+export function withDeactivated(row: ReportRow, deactivated: DeactivatedRow | undefined): ReportRow {
   if (!deactivated || row.status === 'fail') return row;
   return {
     ...row,
@@ -312,8 +231,13 @@ function withDeactivated(row: ReportRow, deactivated: DeactivatedRow | undefined
   };
 }
 
-function rowOf(result: ConnectorResult, expiry: ExpiryWarning | undefined, input: ReportInput): ReportRow {
-  const summary = input.history?.get(result.name);
+/** One connector's row: its result, its credential's expiry, its history summary and last failure. */
+export function rowOf(
+  result: ConnectorResult,
+  expiry: ExpiryWarning | undefined,
+  summary: HistorySummary | undefined,
+  lastFailure: { at: number; code?: string } | undefined,
+): ReportRow {
   const uptime = summary?.uptime ?? [null, null, null];
   const shown = withExpiry(result, expiry);
   const expired = shown !== result;
@@ -329,10 +253,7 @@ function rowOf(result: ConnectorResult, expiry: ExpiryWarning | undefined, input
     ...(expiry ? { expiry } : {}),
   };
   if (row.status === 'fail') row.failingSince = summary?.failingSince ?? result.at;
-  else {
-    const last = input.lastFailures?.get(result.name);
-    if (last) row.lastFailure = last;
-  }
+  else if (lastFailure) row.lastFailure = lastFailure;
   return row;
 }
 
@@ -349,37 +270,6 @@ export function summarizeHistory(samples: HistorySample[], now: number, timeZone
   for (let i = samples.length - 1; i >= 0 && samples[i]!.status === 'fail'; i -= 1)
     failingSince = samples[i]!.at;
   return { uptime, ...(failingSince !== undefined ? { failingSince } : {}) };
-}
-
-function changeOf(
-  row: ReportRow,
-  previous: ReportSnapshot,
-): { kind: ChangeKind; lists: Array<keyof ReportChanges> } | undefined {
-  const before = previous.connectors[row.name];
-  const lists: Array<keyof ReportChanges> = [];
-  let kind: ChangeKind | undefined;
-  if (!before) {
-    lists.push('added');
-    kind = 'added';
-    if (row.status === 'fail') {
-      lists.push('newFailures');
-      kind = 'new-failure';
-    }
-  } else if (row.status === 'fail' && before.s !== 'fail') {
-    lists.push('newFailures');
-    kind = 'new-failure';
-  } else if (row.status !== 'fail' && before.s === 'fail') {
-    lists.push('recovered');
-    kind = 'recovered';
-  } else if (row.status === 'fail' && (before.c ?? '') !== (row.code ?? '')) {
-    lists.push('causeChanged');
-    kind = 'cause-changed';
-  }
-  if (expiryRank(row.expiry?.tier) > expiryRank(before?.x)) {
-    lists.push('expiry');
-    kind ??= 'expiry';
-  }
-  return kind ? { kind, lists } : undefined;
 }
 
 export function snapshotOf(data: ReportData, runId?: string): ReportSnapshot {

@@ -1,7 +1,8 @@
 /**
  * Tests many connectors at once with the test runbook: bounded concurrency, a cap per Jira host, each connector's
  * checks run in order exactly as `/align test` runs them. Shared by report runs, `align-bot report` and the
- * fleet benchmark. Secrets are resolved per connector, inside its slot, and dropped with it.
+ * fleet benchmark. Secrets are resolved per connector, inside its slot, and dropped with it. Results are handed to
+ * `onResult` as they land and never gathered here: memory follows the concurrency, not the fleet.
  */
 
 import type { ConnectorSpec } from '../core/connector-spec.js';
@@ -24,7 +25,7 @@ export interface FleetOptions {
   concurrency: number;
   perHost: number;
   /** Called as each connector finishes (persist, observe); awaited before its slot frees. */
-  onResult?: (result: ConnectorResult, checks: CheckResult[]) => Promise<void> | void;
+  onResult: (result: ConnectorResult, checks: CheckResult[]) => Promise<void> | void;
 }
 
 export function hostKey(spec: ConnectorSpec): string {
@@ -39,19 +40,15 @@ export async function testFleet(
   specs: ConnectorSpec[],
   deps: FleetDeps,
   options: FleetOptions,
-): Promise<ConnectorResult[]> {
-  return runPool(
+): Promise<void> {
+  await runPool(
     specs,
     { concurrency: options.concurrency, perKey: options.perHost, keyOf: hostKey },
     (spec) => testOne(spec, deps, options),
   );
 }
 
-async function testOne(
-  spec: ConnectorSpec,
-  deps: FleetDeps,
-  options: FleetOptions,
-): Promise<ConnectorResult> {
+async function testOne(spec: ConnectorSpec, deps: FleetDeps, options: FleetOptions): Promise<void> {
   const started = deps.clock.now();
   let checks: CheckResult[];
   try {
@@ -77,6 +74,5 @@ async function testOne(
   }
   const now = deps.clock.now();
   const result = connectorResult(spec.name, hostKey(spec), checks, now, now - started);
-  await options.onResult?.(result, checks);
-  return result;
+  await options.onResult(result, checks);
 }

@@ -85,6 +85,12 @@ export async function syncRun(runId: string, deps: OutboxDeps): Promise<void> {
   // Unknown whether the root landed, and no copy may be added: nothing can follow it.
   if (!root) return;
   await writer.bringUpToDate(root, view.root, (done) => deps.deliveries.setRoot(runId, done));
+  for (const key of view.pages?.keys ?? []) {
+    // A page is drawn only when it is due, one at a time, and never again once delivered.
+    if (state.replies.has(key)) continue;
+    const slot = `reply:${key}`;
+    await poster.deliver(slot, await view.pages!.render(key), state.flights.get(slot), { thread: root.ref });
+  }
   for (const reply of view.replies) {
     const slot = `reply:${reply.key}`;
     const target = reply.inChannel ? { conversation: inChannel(run.conversation) } : { thread: root.ref };

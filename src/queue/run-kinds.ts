@@ -10,7 +10,7 @@ import { MAINTENANCE_RUNBOOK_VERSION } from '../core/runbooks/maintenance.js';
 import { ROTATE_RUNBOOK_VERSION, rotateSteps } from '../core/runbooks/rotate.js';
 import { TEST_RUNBOOK_VERSION } from '../core/runbooks/test.js';
 import { maintenanceRunView } from '../core/views/maintenance-view.js';
-import { reportRunView } from '../core/views/report-view.js';
+import { type PageSource, reportRunView } from '../core/views/report-view.js';
 import { runView } from '../core/views/run-view.js';
 import type { RunView } from '../core/views/view.js';
 import { executeGuided, type Parking } from './execute-guided.js';
@@ -34,7 +34,8 @@ export interface RunKindDef extends KindPolicy {
   startRole: Role;
   /** One active run of this kind per connector (a second is refused while the first runs). */
   exclusive: boolean;
-  view(run: Run, prefix: string): RunView;
+  /** `pages`: where a stored report's table pages are read from (the outbox's view; absent, only the root is drawn). */
+  view(run: Run, prefix: string, pages?: PageSource): RunView;
   execute(run: Run, x: Execution): Promise<void>;
 }
 
@@ -75,7 +76,7 @@ export const RUN_KINDS: Record<RunKind, RunKindDef> = {
     auditsStart: false,
     // A report records each connector's result as it is tested.
     recordsResult: () => false,
-    view: (run, prefix) => reportRunView(run, prefix),
+    view: (run, prefix, pages) => reportRunView(run, prefix, pages),
     execute: (run, x) => {
       if (!x.deps.report) throw new Error('report runs need the report dependencies');
       return executeReport(run, x.life, x.deps, x.deps.report);

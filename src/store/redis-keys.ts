@@ -50,6 +50,18 @@ export class RedisKeys {
   reportProgress(runId: string): string {
     return `${this.prefix}:report:progress:${runId}`;
   }
+  /** A report run's rows while it is being built, one list per status (store/report-state.ts). */
+  reportRows(runId: string, status: string): string {
+    return `${this.prefix}:report:rows:${runId}:${status}`;
+  }
+  /** A report run's table pages 2…N, read one at a time by the outbox. */
+  reportPages(runId: string): string {
+    return `${this.prefix}:report:pages:${runId}`;
+  }
+  /** The snapshot a report run made, until its run is saved and it becomes the channel's. */
+  reportPendingSnapshot(runId: string): string {
+    return `${this.prefix}:report:next:${runId}`;
+  }
   /** Live worker processes: their heartbeats, by when each runs out (store/heartbeats.ts). */
   workerHeartbeats(): string {
     return `${this.prefix}:workers:heartbeats`;

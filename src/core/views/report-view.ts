@@ -7,7 +7,8 @@
  */
 import { diagnosis, shortHint } from '../diagnosis.js';
 import { formatLocal } from '../maintenance-time.js';
-import { expiryPhrase, type ReportData, type ReportRow } from '../report.js';
+import { type ExpiryTier, expiryPhrase, type ReportData, type ReportRow } from '../report.js';
+import { FAILING_KEPT, type ReportHead } from '../report-tally.js';
 import type { Run } from '../run.js';
 import { failureMessage, outcomeLine } from './run-view.js';
 import { type Block, type Inline, type MessageView, plain, type ReplyView, type RunView } from './view.js';
@@ -44,11 +45,15 @@ export interface ReportMeta {
   prefix?: string;
 }
 
+/** Where a stored report's table pages are read from (the run keeps only the head and page 1). */
+export type PageSource = (runId: string, page: number) => Promise<ReportRow[] | undefined>;
+
 /** The view of a report run in any state: progress, the report, or why it failed. */
-export function reportRunView(run: Run, prefix?: string): RunView {
-  const report = run.facts.report as ReportData | undefined;
+export function reportRunView(run: Run, prefix?: string, pageSource?: PageSource): RunView {
+  const report = run.facts.report as ReportData | PagedReport | undefined;
   const meta = { ...metaOf(run), ...(prefix ? { prefix } : {}) };
-  if (report) return reportView(report, meta);
+  if (report && 'rows' in report) return reportView(report, meta);
+  if (report) return pagedView(report, meta, pageSource);
   if (run.state === 'failed' || run.state === 'cancelled' || run.state === 'expired') {
     const reason = outcomeLine(run);
     const head = `❌ Fleet report ${run.state}`;
@@ -64,7 +69,7 @@ export function reportRunView(run: Run, prefix?: string): RunView {
   return { root: { text, blocks: [{ type: 'text', text: [{ b: text }] }, metaContext(meta)] }, replies: [] };
 }
 
-function metaOf(run: Run): ReportMeta {
+export function metaOf(run: Run): ReportMeta {
   const p = run.params;
   const trigger: Inline[] =
     p.trigger === 'schedule'
@@ -82,9 +87,88 @@ function command(meta: ReportMeta, text: string): string {
   return meta.prefix ? `${meta.prefix} ${text}` : `“${text}”`;
 }
 
+/** A report as a run keeps it: the head, page 1 of the table and how many pages there are (the rest stored apart). */
+export interface PagedReport extends ReportHead {
+  pageCount: number;
+  firstPage: ReportRow[];
+}
+
+/** The whole report at once (the CLI's data, tests): paged in memory, every page drawn. */
 export function reportView(data: ReportData, meta: ReportMeta): RunView {
-  const head = headline(data);
-  if (data.total === 0) {
+  const { rows, ...rest } = data;
+  const tally = headOf(data);
+  const pager = new ReportPager(tally, meta);
+  const pages: ReportRow[][] = [];
+  for (const row of rows) {
+    const page = pager.add(row);
+    if (page) pages.push(page);
+  }
+  const last = pager.end();
+  if (last) pages.push(last);
+  const report: PagedReport = { ...rest, ...tally, pageCount: pages.length, firstPage: pages[0] ?? [] };
+  const view = pagedView(report, meta);
+  const replies = pages
+    .slice(1)
+    .map((page, i) => ({ key: `page:${i + 2}`, message: pageMessage(report, meta, i + 2, page) }));
+  return { root: view.root, replies: [...replies, ...view.replies] };
+}
+
+/** What the head of a whole report says about its failing and expiring rows. */
+function headOf(data: ReportData): ReportHead {
+  const failing = data.rows.filter((r) => r.status === 'fail' && r.code);
+  const expiring = data.rows
+    .filter((r) => r.expiry)
+    .map((r) => ({ name: r.name, status: r.status, tier: r.expiry!.tier, on: r.expiry!.on }));
+  const { rows: _rows, ...rest } = data;
+  return { ...rest, failing: failing.slice(0, FAILING_KEPT), failingWithCode: failing.length, expiring };
+}
+
+/**
+ * Cuts the table into pages as rows come, failing first: page 1 shares the root with the header, every other page
+ * is a reply. Holds one page at a time.
+ */
+export class ReportPager {
+  private page: ReportRow[] = [];
+  private used = 0;
+  private limit: number;
+
+  constructor(
+    private readonly head: ReportHead,
+    meta: ReportMeta,
+  ) {
+    // Without the platform's prefix: the cut is made where the report is built, before any platform draws it.
+    const { prefix: _prefix, ...plainMeta } = meta;
+    this.limit = Math.max(REPORT_LIMITS.pageChars - blocksSize(headerBlocks(head, plainMeta)), 1500);
+  }
+
+  /** Adds the next row; returns the page it closed, if any. */
+  add(row: ReportRow): ReportRow[] | undefined {
+    const size = plain(rowLine(row, this.head.generatedAt)).length + ROW_OVERHEAD;
+    let closed: ReportRow[] | undefined;
+    if (
+      this.page.length > 0 &&
+      (this.used + size > this.limit || this.page.length >= REPORT_LIMITS.rowsPerPage)
+    ) {
+      closed = this.page;
+      this.page = [];
+      this.used = 0;
+      this.limit = REPORT_LIMITS.pageChars;
+    }
+    this.page.push(row);
+    this.used += size;
+    return closed;
+  }
+
+  /** The last page, if it has rows. */
+  end(): ReportRow[] | undefined {
+    return this.page.length > 0 ? this.page : undefined;
+  }
+}
+
+/** The root (head and page 1), the failure replies, and pages 2…N drawn only when the outbox gets to them. */
+function pagedView(report: PagedReport, meta: ReportMeta, pageSource?: PageSource): RunView {
+  const head = headline(report);
+  if (report.total === 0) {
     const blocks: Block[] = [
       { type: 'text', text: [{ b: head }] },
       {
@@ -93,50 +177,69 @@ export function reportView(data: ReportData, meta: ReportMeta): RunView {
           `There are no connectors to test. Add them to the connectors file (ALIGN_BOT_CONNECTORS_FILE) or set one up with ${command(meta, 'connect')}.`,
         ],
       },
-      ...changeBlocks(data),
+      ...changeBlocks(report),
       metaContext(meta),
     ];
     return { root: { text: head, blocks }, replies: [] };
   }
-  const header: Block[] = [
-    { type: 'text', text: [{ b: head }] },
-    metaContext(meta, ` · tested in ${duration(data.durationMs)}${historyNote(data)}`),
-    ...changeBlocks(data),
-    ...maintenanceBlocks(data, meta),
-    ...expiryBlocks(data),
-    { type: 'divider' },
-    columnsContext(data),
-  ];
-  const rows = data.rows.map((r) => rowLine(r, data.generatedAt));
-  const pages = paginate(rows, REPORT_LIMITS.pageChars - blocksSize(header), REPORT_LIMITS.pageChars);
-  const failing = data.rows.filter((r) => r.status === 'fail');
+  const pages = report.pageCount;
+  const failing = report.counts.fail;
   const footer: string[] = [];
-  if (pages.length > 1) footer.push(`Page 1 of ${pages.length}; pages 2–${pages.length} are in the thread.`);
-  if (failing.length > 0)
-    footer.push(`Causes and fixes for ${failing.length} failing connector(s) are in the thread.`);
+  if (pages > 1) footer.push(`Page 1 of ${pages}; pages 2–${pages} are in the thread.`);
+  if (failing > 0) footer.push(`Causes and fixes for ${failing} failing connector(s) are in the thread.`);
   const root: MessageView = {
     text: head,
     blocks: [
-      ...header,
-      ...rowBlocks(pages[0] ?? []),
+      ...headerBlocks(report, meta),
+      ...rowBlocks(report.firstPage.map((r) => rowLine(r, report.generatedAt))),
       ...(footer.length > 0 ? [{ type: 'context', text: [footer.join(' ')] } as Block] : []),
     ],
   };
-  const replies: ReplyView[] = pages.slice(1).map((page, i) => ({
-    key: `page:${i + 2}`,
-    message: {
-      text: `Fleet report ${meta.runId}, page ${i + 2} of ${pages.length}`,
-      blocks: [
-        { type: 'context', text: [`Fleet report ${meta.runId} · page ${i + 2} of ${pages.length}`] },
-        columnsContext(data),
-        ...rowBlocks(page),
-      ],
-    },
-  }));
-  return { root, replies: [...replies, ...failureReplies(failing, meta)] };
+  const keys = Array.from({ length: Math.max(0, pages - 1) }, (_, i) => `page:${i + 2}`);
+  return {
+    root,
+    replies: failureReplies(report, meta),
+    ...(keys.length > 0
+      ? {
+          pages: {
+            keys,
+            render: async (key: string) => {
+              const n = Number(key.slice('page:'.length));
+              if (!pageSource) throw new Error(`no page source for report ${meta.runId}`);
+              const rows = await pageSource(meta.runId, n);
+              if (!rows) throw new Error(`page ${n} of report ${meta.runId} is gone`);
+              return pageMessage(report, meta, n, rows);
+            },
+          },
+        }
+      : {}),
+  };
 }
 
-function headline(data: ReportData): string {
+function headerBlocks(report: ReportHead, meta: ReportMeta): Block[] {
+  return [
+    { type: 'text', text: [{ b: headline(report) }] },
+    metaContext(meta, ` · tested in ${duration(report.durationMs)}${historyNote(report)}`),
+    ...changeBlocks(report),
+    ...maintenanceBlocks(report, meta),
+    ...expiryBlocks(report),
+    { type: 'divider' },
+    columnsContext(report),
+  ];
+}
+
+function pageMessage(report: PagedReport, meta: ReportMeta, n: number, rows: ReportRow[]): MessageView {
+  return {
+    text: `Fleet report ${meta.runId}, page ${n} of ${report.pageCount}`,
+    blocks: [
+      { type: 'context', text: [`Fleet report ${meta.runId} · page ${n} of ${report.pageCount}`] },
+      columnsContext(report),
+      ...rowBlocks(rows.map((r) => rowLine(r, report.generatedAt))),
+    ],
+  };
+}
+
+function headline(data: ReportHead): string {
   if (data.total === 0) return '📋 Fleet report: no connectors yet';
   const { ok, warn, fail } = data.counts;
   const icon = fail > 0 ? '❌' : warn > 0 ? '⚠️' : '✅';
@@ -150,13 +253,13 @@ function headline(data: ReportData): string {
   return `${icon} Fleet report: ${parts.join(' · ')} (${data.total} connector${data.total === 1 ? '' : 's'})`;
 }
 
-function historyNote(data: ReportData): string {
+function historyNote(data: ReportHead): string {
   return data.history === 'redis'
     ? ` · uptime in ${data.timeZone} days`
     : ' · no history available, uptime unknown';
 }
 
-function columnsContext(data: ReportData): Block {
+function columnsContext(data: ReportHead): Block {
   return {
     type: 'context',
     text: [
@@ -165,7 +268,7 @@ function columnsContext(data: ReportData): Block {
   };
 }
 
-function changeBlocks(data: ReportData): Block[] {
+function changeBlocks(data: ReportHead): Block[] {
   if (data.firstReport) {
     return [
       {
@@ -196,7 +299,7 @@ function namesLine(label: string, names: string[]): Inline[] {
 }
 
 /** Connectors in a maintenance window (not tested), and those a window left deactivated, highlighted. */
-function maintenanceBlocks(data: ReportData, meta: ReportMeta): Block[] {
+function maintenanceBlocks(data: ReportHead, meta: ReportMeta): Block[] {
   const blocks: Block[] = [];
   const inWindow = data.maintenance ?? [];
   if (inWindow.length > 0) {
@@ -235,24 +338,24 @@ function listOf(items: string[]): string {
   return `${shown}${more}`.slice(0, REPORT_LIMITS.blockChars);
 }
 
-function expiryBlocks(data: ReportData): Block[] {
-  const rows = data.rows.filter((r) => r.expiry);
+function expiryBlocks(data: ReportHead): Block[] {
+  const rows = data.expiring;
   if (rows.length === 0) return [];
-  const tiers: Array<[string, (r: ReportRow) => boolean]> = [
-    ['⛔ Expired', (r) => r.expiry!.tier === 0],
-    ['⏰ Within 1 day', (r) => r.expiry!.tier === 1],
-    ['⏰ Within 7 days', (r) => r.expiry!.tier === 7],
-    ['⏰ Within 30 days', (r) => r.expiry!.tier === 30],
+  const tiers: Array<[string, ExpiryTier]> = [
+    ['⛔ Expired', 0],
+    ['⏰ Within 1 day', 1],
+    ['⏰ Within 7 days', 7],
+    ['⏰ Within 30 days', 30],
   ];
   const lines = tiers
-    .map(([label, match]) =>
+    .map(([label, tier]) =>
       namesLine(
         label,
-        rows.filter(match).map((r) => `${r.name} (${r.expiry!.on})`),
+        rows.filter((r) => r.tier === tier).map((r) => `${r.name} (${r.on})`),
       ),
     )
     .filter((l) => l.length > 0);
-  const anyExpired = rows.some((r) => r.expiry!.tier === 0);
+  const anyExpired = rows.some((r) => r.tier === 0);
   return [
     { type: 'text', text: [{ b: 'Credentials' }, ...lines.flatMap((l) => ['\n', ...l])] },
     {
@@ -291,26 +394,6 @@ export function rowLine(row: ReportRow, now: number): Inline[] {
   return line;
 }
 
-function paginate(rows: Inline[][], firstBudget: number, budget: number): Inline[][][] {
-  const pages: Inline[][][] = [];
-  let page: Inline[][] = [];
-  let used = 0;
-  let limit = Math.max(firstBudget, 1500);
-  for (const row of rows) {
-    const size = plain(row).length + ROW_OVERHEAD;
-    if (page.length > 0 && (used + size > limit || page.length >= REPORT_LIMITS.rowsPerPage)) {
-      pages.push(page);
-      page = [];
-      used = 0;
-      limit = budget;
-    }
-    page.push(row);
-    used += size;
-  }
-  if (page.length > 0) pages.push(page);
-  return pages;
-}
-
 function rowBlocks(rows: Inline[][]): Block[] {
   const blocks: Block[] = [];
   let current: Inline[] = [];
@@ -330,8 +413,8 @@ function rowBlocks(rows: Inline[][]): Block[] {
   return blocks;
 }
 
-function failureReplies(failing: ReportRow[], meta: ReportMeta): ReplyView[] {
-  const withCode = failing.filter((r) => r.code);
+function failureReplies(report: ReportHead, meta: ReportMeta): ReplyView[] {
+  const withCode = report.failing;
   const replies: ReplyView[] = withCode.slice(0, REPORT_LIMITS.failureReplies).map((row) => ({
     key: `fail:${row.name}`,
     message: failureMessage({
@@ -343,15 +426,16 @@ function failureReplies(failing: ReportRow[], meta: ReportMeta): ReplyView[] {
     }),
   }));
   const rest = withCode.slice(REPORT_LIMITS.failureReplies);
-  if (rest.length > 0) {
+  const restCount = report.failingWithCode - REPORT_LIMITS.failureReplies;
+  if (restCount > 0) {
     const lines = rest.slice(0, 60).map((r) => `${r.name} (${r.code} — ${diagnosis(r.code!).title})`);
-    const more = rest.length > 60 ? `\n…and ${rest.length - 60} more.` : '';
+    const more = restCount > 60 ? `\n…and ${restCount - 60} more.` : '';
     replies.push({
       key: 'fail:more',
       message: {
-        text: `${rest.length} more failing connectors`,
+        text: `${restCount} more failing connectors`,
         blocks: [
-          { type: 'text', text: [{ b: `${rest.length} more failing connectors` }] },
+          { type: 'text', text: [{ b: `${restCount} more failing connectors` }] },
           { type: 'text', text: [`${lines.join('\n')}${more}`.slice(0, REPORT_LIMITS.blockChars)] },
           {
             type: 'context',

@@ -54,9 +54,19 @@ export interface ReplyView {
   inChannel?: boolean;
 }
 
+/**
+ * Replies too many to hold at once (a large report's table pages): each is drawn only when the outbox gets to it,
+ * and never again once delivered (their content never changes). Posted before `replies`, in order.
+ */
+export interface PagedReplies {
+  keys: string[];
+  render(key: string): Promise<MessageView>;
+}
+
 export interface RunView {
   root: MessageView;
   replies: ReplyView[];
+  pages?: PagedReplies;
 }
 
 export const STATUS_ICON: Record<StepStatus, string> = {

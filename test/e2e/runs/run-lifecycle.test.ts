@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAINTENANCE_DEFAULTS } from '../../../src/core/maintenance.js';
 import { systemClock } from '../../../src/core/ports.js';
-import { buildReport } from '../../../src/core/report.js';
+import { buildReport } from '../../../src/core/report-tally.js';
 import {
   END_STATE,
   type EndReason,

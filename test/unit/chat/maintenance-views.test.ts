@@ -18,7 +18,7 @@ import {
   type MaintenanceParams,
   windowTimes,
 } from '../../../src/core/maintenance.js';
-import { buildReport } from '../../../src/core/report.js';
+import { buildReport } from '../../../src/core/report-tally.js';
 import type {
   Conversation,
   MessageRef,

@@ -1,7 +1,8 @@
 /** The test runbook warns before a recorded credential expiry (30/7/1 days) and fails once it has passed. */
 import { describe, expect, it } from 'vitest';
 import { adhocSpec, type TestTarget } from '../../../src/core/connector-spec.js';
-import { buildReport, type ConnectorResult, expiryDetail } from '../../../src/core/report.js';
+import { type ConnectorResult, expiryDetail } from '../../../src/core/report.js';
+import { buildReport } from '../../../src/core/report-tally.js';
 import type { TestContext } from '../../../src/core/runbooks/checks/context.js';
 import { credentialExpiryCheck } from '../../../src/core/runbooks/checks/expiry.js';
 import { runChecks } from '../../../src/core/runbooks/checks/run-checks.js';

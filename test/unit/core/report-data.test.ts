@@ -6,7 +6,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renderSlack, textSize } from '../../../src/chat/slack/render.js';
 import {
-  buildReport,
   type ConnectorResult,
   type ConnectorStatus,
   expiryOf,
@@ -14,6 +13,7 @@ import {
   type ReportSnapshot,
   snapshotOf,
 } from '../../../src/core/report.js';
+import { buildReport } from '../../../src/core/report-tally.js';
 import { REPORT_LIMITS, reportView, rowLine } from '../../../src/core/views/report-view.js';
 import { type MessageView, plain } from '../../../src/core/views/view.js';
 import { checkBlock, checkBlockKit } from '../../../src/sandbox/block-kit-limits.js';

@@ -8,7 +8,7 @@
 import { DelayedError } from 'bullmq';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MAINTENANCE_DEFAULTS } from '../../../src/core/maintenance.js';
-import { buildReport } from '../../../src/core/report.js';
+import { buildReport } from '../../../src/core/report-tally.js';
 import {
   END_STATE,
   type EndReason,

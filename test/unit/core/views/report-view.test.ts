@@ -4,7 +4,8 @@
  * one page, each failing one gets a reply with its fix; and a report run draws its progress and how it ended.
  */
 import { describe, expect, it } from 'vitest';
-import { buildReport, type ConnectorResult, type ConnectorStatus } from '../../../../src/core/report.js';
+import type { ConnectorResult, ConnectorStatus } from '../../../../src/core/report.js';
+import { buildReport } from '../../../../src/core/report-tally.js';
 import { runOutcome } from '../../../../src/core/run.js';
 import { REPORT_LIMITS, reportRunView, reportView } from '../../../../src/core/views/report-view.js';
 import type { MessageView } from '../../../../src/core/views/view.js';
