@@ -79,9 +79,16 @@ function expectPrivateRefusal(body: { statusCode: number; type: string; value: u
   expect(body.value).not.toHaveProperty('refresh');
 }
 
+/**
+ * Each test in a channel of its own: Teams allows a bot 60 writes per 30 s per thread, which the simulator enforces
+ * and the bot waits out; runs sharing one channel could wait longer than a test waits for an ask.
+ */
+let channels = 0;
+const ownChannel = () => sim.addChannel(`19:guided-${++channels}@thread.tacv2`).id;
+
 describe('rotate in Teams', () => {
   it('approval refused to the requester and a non-approver (privately, nothing recorded), given by an approver; the secure form; done clicks', async () => {
-    const sent = await mention(sim, 'rotate acme', admin);
+    const sent = await mention(sim, 'rotate acme', admin, ownChannel());
     const runId = sent.runId!;
     expect(runId).toMatch(/^r-/);
 
@@ -147,7 +154,7 @@ describe('rotate in Teams', () => {
   }, 60_000);
 
   it('a denial by an approver ends the run; a late click is told privately', async () => {
-    const sent = await mention(sim, 'rotate umbrella', admin);
+    const sent = await mention(sim, 'rotate umbrella', admin, ownChannel());
     const runId = sent.runId!;
     const approval = await openTeamsAsk(sim, runId, 'approval');
     expect((await clickTeams(sim, approval, 'deny', approver)).body.type).toBe(TOAST);
@@ -171,6 +178,7 @@ describe('connect in Teams', () => {
       sim,
       `connect teamsco --jira ${bot.jira.siteUrl(host)} --align ${bot.align.instanceUrl('teamsco.jiraalign.com')} --auth basic --email svc@${host}`,
       admin,
+      ownChannel(),
     );
     const runId = sent.runId!;
     await submitForm(await openTeamsAsk(sim, runId, 'service-account'), token);
