@@ -5,6 +5,7 @@
  * before its next step).
  */
 import { request } from 'undici';
+import { expect } from 'vitest';
 import type { Run, StepRecord } from '../../src/core/run.js';
 import { Heartbeats } from '../../src/store/heartbeats.js';
 import { type BotHarness, OPERATOR } from './bot.js';
@@ -96,6 +97,23 @@ export async function resumeSeconds(
 }
 
 /** Every run ended; returns the records. */
+/**
+ * Every run succeeded, and the steps it had finished before the interruption are the same records (same start
+ * and end), not re-run ones.
+ */
+export function expectSucceededKeepingSteps(ended: Run[], doneBefore: Map<string, StepRecord[]>): void {
+  for (const run of ended) {
+    expect(run.state, `${run.id}: ${JSON.stringify(run.outcome)}`).toBe('succeeded');
+    for (const step of doneBefore.get(run.id) ?? []) {
+      expect(run.steps.find((s) => s.id === step.id)).toMatchObject({
+        status: step.status,
+        startedAt: step.startedAt,
+        endedAt: step.endedAt,
+      });
+    }
+  }
+}
+
 export async function waitEnded(bot: BotHarness, runs: LaunchedRun[], what: string, timeoutMs = 90_000) {
   return waitFor(
     async () => {

@@ -12,6 +12,7 @@ import { type BotHarness, OPERATOR, startBot, TEAMS_USERS } from '../../helpers/
 import { freePort, killAll, type Spawned, spawnBot } from '../../helpers/process.js';
 import { testPrefix } from '../../helpers/redis.js';
 import {
+  expectSucceededKeepingSteps,
   finishedSteps,
   healthy,
   launchRuns,
@@ -119,16 +120,7 @@ describe('SIGTERM to a lone `start`', () => {
     expect(seconds).toBeLessThanOrEqual(RESUME_BOUND_S);
 
     const ended = await waitEnded(bot, runs, `every run to end\n${second.proc.output()}`);
-    for (const run of ended) {
-      expect(run.state, `${run.id}: ${JSON.stringify(run.outcome)}`).toBe('succeeded');
-      for (const step of doneAtStop.get(run.id)!) {
-        expect(run.steps.find((s) => s.id === step.id)).toMatchObject({
-          status: step.status,
-          startedAt: step.startedAt,
-          endedAt: step.endedAt,
-        });
-      }
-    }
+    expectSucceededKeepingSteps(ended, doneAtStop);
     expect(site.hits.get('/_edge/tenant_info')).toBe(RUNS);
     expect(await rootsWhenFinal(bot, runs, `every root final\n${second.proc.output()}`)).toEqual(
       runs.map(() => 1),

@@ -9,6 +9,7 @@ import { type BotHarness, startBot } from '../../helpers/bot.js';
 import { killAll, type Spawned, spawnBot } from '../../helpers/process.js';
 import { testPrefix } from '../../helpers/redis.js';
 import {
+  expectSucceededKeepingSteps,
   finishedSteps,
   launchRuns,
   liveWorkers,
@@ -88,17 +89,7 @@ describe('kill -9 of one of two workers', () => {
     expect(max(resumed.values())).toBeLessThanOrEqual(TAKEOVER_BOUND_S);
 
     const ended = await waitEnded(bot, runs, `every run to end\n${second.output()}`);
-    for (const run of ended) {
-      expect(run.state, `${run.id}: ${JSON.stringify(run.outcome)}`).toBe('succeeded');
-      // Steps finished before the kill are the same records, not re-run ones.
-      for (const step of doneAtKill.get(run.id)!) {
-        expect(run.steps.find((s) => s.id === step.id)).toMatchObject({
-          status: step.status,
-          startedAt: step.startedAt,
-          endedAt: step.endedAt,
-        });
-      }
-    }
+    expectSucceededKeepingSteps(ended, doneAtKill);
     // Each run asked Jira its first question once: nothing was checked twice.
     expect(site.hits.get('/_edge/tenant_info')).toBe(RUNS);
     expect(site.hits.get('/status')).toBe(RUNS);
