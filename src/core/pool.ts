@@ -13,7 +13,8 @@ export interface PoolOptions<T> {
 
 /**
  * Runs `task` for every item. Keeps no results: a task hands its own on (to a store, a callback), so what the pool
- * holds follows `concurrency`, not the number of items. A task that throws rejects the pool.
+ * holds follows `concurrency`, not the number of items. A task that throws rejects the pool once the tasks in
+ * flight have finished (none starts after it): a caller that then hands its work on never overlaps with them.
  */
 export function runPool<T>(items: readonly T[], options: PoolOptions<T>, task: (item: T) => Promise<void>) {
   const concurrency = Math.max(1, Math.floor(options.concurrency));
@@ -23,10 +24,14 @@ export function runPool<T>(items: readonly T[], options: PoolOptions<T>, task: (
   const busy = new Map<string, number>();
   let active = 0;
   let failed = false;
+  let failure: unknown;
 
   return new Promise<void>((resolve, reject) => {
     const pump = () => {
-      if (failed) return;
+      if (failed) {
+        if (active === 0) reject(failure);
+        return;
+      }
       if (waiting.length === 0 && active === 0) {
         resolve();
         return;
@@ -41,17 +46,16 @@ export function runPool<T>(items: readonly T[], options: PoolOptions<T>, task: (
     const start = (w: { item: T; key: string }) => {
       active += 1;
       busy.set(w.key, (busy.get(w.key) ?? 0) + 1);
-      task(w.item).then(
-        () => {
-          active -= 1;
-          busy.set(w.key, (busy.get(w.key) ?? 1) - 1);
-          pump();
-        },
-        (error: unknown) => {
-          failed = true;
-          reject(error);
-        },
-      );
+      const done = () => {
+        active -= 1;
+        busy.set(w.key, (busy.get(w.key) ?? 1) - 1);
+        pump();
+      };
+      task(w.item).then(done, (error: unknown) => {
+        if (!failed) failure = error;
+        failed = true;
+        done();
+      });
     };
     pump();
   });
