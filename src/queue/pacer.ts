@@ -39,13 +39,19 @@ redis.call('PEXPIRE', KEYS[2], slot - now + 60000)
 return slot - now
 `;
 
-// A 429 also voids the slots handed out: their holders reserve again, after the pushed-out slot.
+// A 429 also voids the slots handed out: their holders reserve again, after the pushed-out slot. The next free
+// slot then no longer counts the voided ones (it is where the earliest of them began), or the channel would stay
+// idle for as many intervals as there were holders before they queue again behind them.
 const PUSH = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local nextAt = tonumber(redis.call('GET', KEYS[1]) or '0')
-local wanted = now + tonumber(ARGV[1])
-if wanted > nextAt then redis.call('SET', KEYS[1], wanted, 'PX', tonumber(ARGV[1]) + 60000) end
+local held = redis.call('HVALS', KEYS[2])
+for i, slot in ipairs(held) do
+  if i == 1 or tonumber(slot) < nextAt then nextAt = tonumber(slot) end
+end
+local wanted = math.max(nextAt, now + tonumber(ARGV[1]))
+if #held > 0 or wanted > nextAt then redis.call('SET', KEYS[1], wanted, 'PX', wanted - now + 60000) end
 redis.call('DEL', KEYS[2])
 return 0
 `;

@@ -69,4 +69,16 @@ describe('Pacer.reserve', () => {
     const b = await waitOf('b', 'slack:C4');
     expect(b).toBeGreaterThan(5000 - LATE);
   });
+
+  it('a 429 behind a queue of held slots: the channel is free again after Retry-After, not after the voided slots', async () => {
+    expect(await waitOf('a', 'slack:C5')).toBe(0);
+    for (const holder of ['b', 'c', 'd', 'e', 'f'])
+      expect(await waitOf(holder, 'slack:C5')).toBeGreaterThan(0);
+    // Five slots were handed out (up to 5 s ahead); the 429 voids them and asks for 1 s.
+    await pacer.push('post', 'slack:C5', INTERVAL);
+    // The first voided holder, back at its old slot, queues after Retry-After — not behind the five void slots.
+    const b = await waitOf('b', 'slack:C5');
+    expect(b).toBeLessThanOrEqual(INTERVAL);
+    expect(b).toBeGreaterThan(INTERVAL - LATE);
+  });
 });

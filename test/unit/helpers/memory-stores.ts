@@ -269,8 +269,11 @@ export class MemoryPacer implements Pick<Pacer, 'take' | 'reserve' | 'push'> {
 
   async push(kind: PaceKind, target: string, ms: number): Promise<void> {
     this.pushes.push({ kind, target, ms });
-    for (const key of this.held.keys()) if (key.startsWith(`${kind}:${target}|`)) this.held.delete(key);
-    const wanted = this.clock.now() + ms;
-    if (wanted > (this.slots.get(`${kind}:${target}`) ?? 0)) this.slots.set(`${kind}:${target}`, wanted);
+    // Voided slots no longer count: the next free one is where the earliest of them began (as in pacer.ts).
+    let nextAt = this.slots.get(`${kind}:${target}`) ?? 0;
+    const voided = [...this.held].filter(([key]) => key.startsWith(`${kind}:${target}|`));
+    if (voided.length > 0) nextAt = Math.min(...voided.map(([, slot]) => slot));
+    for (const [key] of voided) this.held.delete(key);
+    this.slots.set(`${kind}:${target}`, Math.max(nextAt, this.clock.now() + ms));
   }
 }
