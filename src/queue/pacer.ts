@@ -28,7 +28,12 @@ local held = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '')
 if held then
   if held > now then return held - now end
   redis.call('HDEL', KEYS[2], ARGV[2])
-  if now - held <= tonumber(ARGV[3]) then return 0 end
+  if now - held <= tonumber(ARGV[3]) then
+    -- Used late: the next caller still waits a full interval after this post, not after the slot's time.
+    local after = tonumber(redis.call('GET', KEYS[1]) or '0')
+    if now + interval > after then redis.call('SET', KEYS[1], now + interval, 'PX', interval + 60000) end
+    return 0
+  end
 end
 local nextAt = tonumber(redis.call('GET', KEYS[1]) or '0')
 local slot = math.max(now, nextAt)

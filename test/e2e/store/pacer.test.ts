@@ -81,4 +81,15 @@ describe('Pacer.reserve', () => {
     expect(b).toBeLessThanOrEqual(INTERVAL);
     expect(b).toBeGreaterThan(INTERVAL - LATE);
   });
+
+  it('a holder that comes back late and posts again at once (next page of the same sync) waits an interval', async () => {
+    expect(await waitOf('a', 'slack:C6')).toBe(0);
+    const b = await waitOf('b', 'slack:C6');
+    expect(b).toBeGreaterThan(0);
+    // Back late (a busy worker), but within the two intervals a held slot is kept: b posts...
+    await sleep(b + 1.3 * INTERVAL);
+    expect(await waitOf('b', 'slack:C6')).toBe(0);
+    // ...and its next post in the same sync must not follow it at once.
+    expect(await waitOf('b', 'slack:C6')).toBeGreaterThan(INTERVAL - LATE);
+  });
 });

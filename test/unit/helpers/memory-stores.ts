@@ -258,7 +258,11 @@ export class MemoryPacer implements Pick<Pacer, 'take' | 'reserve' | 'push'> {
     if (held !== undefined) {
       if (held > now) throw new PaceWait(held - now);
       this.held.delete(`${key}|${holder}`);
-      if (now - held <= 2 * intervalMs) return;
+      if (now - held <= 2 * intervalMs) {
+        // Used late: the next caller still waits a full interval after this post (as in pacer.ts).
+        this.slots.set(key, Math.max(this.slots.get(key) ?? 0, now + intervalMs));
+        return;
+      }
     }
     const slot = Math.max(now, this.slots.get(key) ?? 0);
     this.slots.set(key, slot + intervalMs);
