@@ -122,7 +122,10 @@ async function ensureRedis(config: Config, mode: Mode): Promise<RedisHandle | un
 function onSignals(server: Stoppable, logger: Logger, exitMs: number): void {
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      logger.info({ signal }, 'already shutting down');
+      return;
+    }
     stopping = true;
     logger.info({ signal, exitMs }, 'shutting down');
     const force = setTimeout(() => {
@@ -132,8 +135,10 @@ function onSignals(server: Stoppable, logger: Logger, exitMs: number): void {
     force.unref();
     server.close().then(() => process.exit(0));
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  // Listening on (not once): a repeated signal — a supervisor's, or npm forwarding the Ctrl-C the terminal also
+  // sent — would otherwise meet Node's default action and kill the stop midway, its jobs still locked.
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 function printSandboxHelp(port: number, playground: boolean): void {
