@@ -24,22 +24,36 @@ export async function runServer(mode: Mode, base: Config, logger: Logger): Promi
   installProcessGuards(logger);
   paceHeapGrowth();
   const stack: Stoppable[] = [];
+  let closing: Promise<void> | undefined;
   const server = {
-    async close() {
-      // First the web answers "restarting" and the workers hand their runs back; the listeners close last.
-      await Promise.all(stack.map((item) => item.drain?.().catch(() => undefined)));
-      for (const item of stack.reverse()) await item.close().catch(() => undefined);
+    close() {
+      closing ??= (async () => {
+        // First the web answers "restarting" and the workers hand their runs back; the listeners close last.
+        await Promise.all(stack.map((item) => item.drain?.().catch(() => undefined)));
+        for (const item of stack.reverse()) await item.close().catch(() => undefined);
+      })();
+      return closing;
     },
   };
   let config = base;
+  const startup = startParts(mode, base, logger, stack);
+  // Listening from the start: a signal while the parts start (a worker may take jobs already) waits for them to
+  // have started, then stops them all. When the start fails, its error ends the process instead.
+  const afterStartup = {
+    close: () =>
+      startup.then(
+        () => server.close(),
+        () => new Promise<void>(() => undefined),
+      ),
+  };
+  onSignals(afterStartup, logger, stopBudget(base.limits).exitMs);
   try {
-    config = await startParts(mode, base, logger, stack);
+    config = await startup;
   } catch (error) {
     // Whatever started is stopped again, so that the process ends with the error instead of hanging on.
     await Promise.race([server.close(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     throw listenProblem(error, config) ?? error;
   }
-  onSignals(server, logger, stopBudget(config.limits).exitMs);
   return server;
 }
 
