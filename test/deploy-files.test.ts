@@ -325,6 +325,35 @@ describe('docs', () => {
   );
 });
 
+describe('README.md', () => {
+  it('names no path outside the repository, and every repository path and link it names exists', () => {
+    const text = readFileSync('README.md', 'utf8');
+    expect(text.match(/\.\.\/shared|\/work\/|file:\/\//g) ?? []).toEqual([]);
+    const named = text.match(/(?<![\w./@-])(?:src|test|bench|manifests|docs|scripts)\/[\w./-]*[\w-]/g) ?? [];
+    expect(named.filter((path) => !existsInRepo(path))).toEqual([]);
+    const links = [...text.matchAll(/\]\(([^)\s#]+)[^)]*\)/g)].map((m) => m[1]!);
+    expect(links.filter((l) => /^\w+:/.test(l))).toEqual([]);
+    for (const link of links) {
+      expect(relative(ROOT, resolve(link)).startsWith('..'), link).toBe(false);
+      expect(existsInRepo(link), link).toBe(true);
+    }
+  });
+});
+
+describe('docs/reliability.md', () => {
+  it('names, for every property, the test or bench files that hold it — files that exist, not folders', () => {
+    const rows = readFileSync('docs/reliability.md', 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('| ') && !line.startsWith('| property'));
+    const unheld = rows.filter((row) => {
+      const heldBy = row.split(' | ')[1] ?? '';
+      const paths = heldBy.match(/(?:test|bench)\/[\w./-]*/g) ?? [];
+      return paths.length === 0 || paths.some((path) => !path.endsWith('.ts') || !existsInRepo(path));
+    });
+    expect(unheld.map((row) => row.slice(0, 80))).toEqual([]);
+  });
+});
+
 function existsInRepo(path: string): boolean {
   try {
     statSync(join(ROOT, path));
