@@ -26,6 +26,10 @@ const LIST_SCHEME = /^(rediss?)\+(cluster|sentinel):\/\/(.*)$/s;
 const NODE = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9.-]+))(?::(\d{1,5}))?$/i;
 
 export function parseRedisUrl(url: string): RedisTarget {
+  // URL parsing drops tabs and line breaks where ioredis's own reading does not (it then took the rest, password
+  // included, for a socket path and printed it): refused, as other control characters are.
+  if (/[\u0000-\u001f\u007f]/.test(url))
+    throw new RedisUrlError('it holds a tab, line break or other control character');
   const list = LIST_SCHEME.exec(url);
   if (!list) return { kind: 'single', url: singleUrl(url) };
   const [, scheme, kind, rest] = list;

@@ -145,4 +145,18 @@ describe('odd REDIS_URL values (review)', () => {
   it('accepts /0 on a cluster URL, the one database a cluster has', () => {
     expect(parseRedisUrl('redis+cluster://h:7000/0')).toMatchObject({ kind: 'cluster' });
   });
+
+  it('takes a value with spaces or a line break around it as the URL inside (ioredis alone crashed on " redis://")', () => {
+    expect(loadConfig({ REDIS_URL: ' redis://127.0.0.1:6379\n' }, '/nonexistent/.env').redisUrl).toBe(
+      'redis://127.0.0.1:6379',
+    );
+  });
+
+  it('refuses tabs or line breaks inside, which URL parsing drops but ioredis reads as a socket path', () => {
+    const url = '\u0000redis://:topsecret@127.0.0.1:6379';
+    for (const bad of [url, 'redis://:top\tsecret@127.0.0.1:6379', 'red\tis://:topsecret@127.0.0.1:6379']) {
+      expect(load(bad)).toThrow(ConfigError);
+      expect(load(bad)).not.toThrow(/topsecret|top\tsecret/);
+    }
+  });
 });
