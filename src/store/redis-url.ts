@@ -53,7 +53,8 @@ export function parseRedisUrl(url: string): RedisTarget {
 
 /** Where it points, without credentials: for messages and logs. */
 export function describeRedisTarget(target: RedisTarget): string {
-  const list = (nodes: RedisNode[]) => nodes.map((n) => `${n.host}:${n.port}`).join(',');
+  const host = (name: string) => (name.includes(':') ? `[${name}]` : name);
+  const list = (nodes: RedisNode[]) => nodes.map((n) => `${host(n.host)}:${n.port}`).join(',');
   if (target.kind === 'cluster') return `the cluster nodes ${list(target.nodes)}`;
   if (target.kind === 'sentinel')
     return `the master "${target.name}" of the Sentinels ${list(target.sentinels)}`;

@@ -159,4 +159,9 @@ describe('odd REDIS_URL values (review)', () => {
       expect(load(bad)).not.toThrow(/topsecret|top\tsecret/);
     }
   });
+
+  it('writes IPv6 nodes in brackets when it names them, so the port stays readable', () => {
+    const target = parseRedisUrl('redis+cluster://[::1]:7000,[fd00::5]:7001');
+    expect(describeRedisTarget(target)).toBe('the cluster nodes [::1]:7000,[fd00::5]:7001');
+  });
 });
