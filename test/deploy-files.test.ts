@@ -354,6 +354,24 @@ describe('docs/reliability.md', () => {
   });
 });
 
+describe('docs/reliability.md, status codes', () => {
+  it('every HTTP status a property names is exercised in a file the row says holds it', () => {
+    const rows = readFileSync('docs/reliability.md', 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('| ') && !line.startsWith('| property'));
+    const unheld: string[] = [];
+    for (const row of rows) {
+      const [property = '', heldBy = ''] = row.slice(2).split(' | ');
+      const files = (heldBy.match(/(?:test|bench)\/[\w./-]*\.ts\b/g) ?? []).filter(existsInRepo);
+      const texts = files.map((file) => readFileSync(file, 'utf8'));
+      for (const code of property.match(/\b[45]\d\d\b/g) ?? []) {
+        if (!texts.some((text) => text.includes(code))) unheld.push(`${code}: ${property.slice(0, 60)}`);
+      }
+    }
+    expect(unheld).toEqual([]);
+  });
+});
+
 function existsInRepo(path: string): boolean {
   try {
     statSync(join(ROOT, path));
