@@ -340,6 +340,41 @@ describe('README.md', () => {
   });
 });
 
+describe('environment variables', () => {
+  const docs = ['README.md', ...readdirSync('docs').map((name) => join('docs', name))]
+    .filter((path) => path.endsWith('.md'))
+    .map((path) => readFileSync(path, 'utf8'))
+    .join('\n');
+  const configText = readFileSync('src/config.ts', 'utf8');
+  const schemaKeys = [...configText.matchAll(/^ {2}([A-Z][A-Z0-9_]+): /gm)].map((m) => m[1]!);
+  const readInSrc = SOURCES.flatMap(({ path, text }) => [
+    ...[...text.matchAll(/\benv(?:\?)?\.([A-Z][A-Z0-9_]+)\b/g)].map((m) => m[1]!),
+    ...[...text.matchAll(/\benv\[['"]([A-Z][A-Z0-9_]+)['"]\]/g)].map((m) => m[1]!),
+    // The platforms' settings read theirs through a get('NAME') helper.
+    ...(/chat\/\w+\/settings\.ts$/.test(path)
+      ? [...text.matchAll(/\bget\('([A-Za-z][A-Za-z0-9_]+)'\)/g)].map((m) => m[1]!)
+      : []),
+  ]);
+
+  it('every variable the configuration reads is documented', () => {
+    expect(schemaKeys.length).toBeGreaterThan(20);
+    const undocumented = [...new Set([...schemaKeys, ...readInSrc])].filter(
+      (name) => !new RegExp(`\\b${name}\\b`).test(docs),
+    );
+    expect(undocumented).toEqual([]);
+  });
+
+  it('every ALIGN_BOT_ variable and REDIS_URL the docs name is read by the code, scripts or tests', () => {
+    const code = [
+      ...SOURCES.map((f) => f.text),
+      ...filesUnder('scripts', '.ts').map((path) => readFileSync(path, 'utf8')),
+      ...filesUnder('test/helpers', '.ts').map((path) => readFileSync(path, 'utf8')),
+    ].join('\n');
+    const named = new Set(docs.match(/\b(?:ALIGN_BOT_[A-Z0-9_]*[A-Z0-9]|REDIS_URL)\b/g) ?? []);
+    expect([...named].filter((name) => !code.includes(name))).toEqual([]);
+  });
+});
+
 describe('docs/reliability.md', () => {
   it('names, for every property, the test or bench files that hold it — files that exist, not folders', () => {
     const rows = readFileSync('docs/reliability.md', 'utf8')
