@@ -23,7 +23,7 @@ export type RedisTarget =
 export class RedisUrlError extends Error {}
 
 const LIST_SCHEME = /^(rediss?)\+(cluster|sentinel):\/\/(.*)$/s;
-const NODE = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9.-]+))(?::(\d{1,5}))?$/i;
+const NODE = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9._-]+))(?::(\d{1,5}))?$/i;
 
 export function parseRedisUrl(url: string): RedisTarget {
   // URL parsing drops tabs and line breaks where ioredis's own reading does not (it then took the rest, password

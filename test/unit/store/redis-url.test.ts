@@ -164,4 +164,14 @@ describe('odd REDIS_URL values (review)', () => {
     const target = parseRedisUrl('redis+cluster://[::1]:7000,[fd00::5]:7001');
     expect(describeRedisTarget(target)).toBe('the cluster nodes [::1]:7000,[fd00::5]:7001');
   });
+
+  it('takes host names with underscores in a list, as a single URL does (Compose names: app_redis_1)', () => {
+    expect(parseRedisUrl('redis://app_redis_1:6379')).toMatchObject({ kind: 'single' });
+    expect(parseRedisUrl('redis+cluster://app_redis_1:7000,app_redis_2:7000')).toMatchObject({
+      nodes: [
+        { host: 'app_redis_1', port: 7000 },
+        { host: 'app_redis_2', port: 7000 },
+      ],
+    });
+  });
 });
