@@ -59,6 +59,7 @@ const httpUrl = z.url({ protocol: /^https?$/ });
 const schema = z.object({
   REDIS_URL: z
     .string()
+    .trim()
     .superRefine((url, ctx) => {
       try {
         parseRedisUrl(url);

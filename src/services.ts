@@ -40,7 +40,13 @@ import { FormStore } from './store/forms.js';
 import { Heartbeats, startHeartbeat } from './store/heartbeats.js';
 import { HistoryStore } from './store/history.js';
 import { MaintenanceStore } from './store/maintenance.js';
-import { createRedis, evictionPolicyWarning, type RedisClient, waitReady } from './store/redis.js';
+import {
+  createRedis,
+  evictionPolicyWarning,
+  missingDatabase,
+  type RedisClient,
+  waitReady,
+} from './store/redis.js';
 import { RedisKeys } from './store/redis-keys.js';
 import { describeRedisTarget, parseRedisUrl, REDIS_URL_FORMS } from './store/redis-url.js';
 import { ReportStateStore } from './store/report-state.js';
@@ -91,6 +97,13 @@ export async function connectInfra(
     redis.disconnect();
     throw redisUnreachable(config.redisUrl, lastError ?? error.message);
   });
+  const missing = await missingDatabase(redis, config.redisUrl);
+  if (missing !== undefined) {
+    redis.disconnect();
+    throw new ConfigError([
+      `REDIS_URL: this Redis has no database ${missing} (its databases setting) — name one it has, e.g. /0`,
+    ]);
+  }
   const warning = await evictionPolicyWarning(redis);
   if (warning) logger.warn(`IMPORTANT: ${warning}`);
   const keys = new RedisKeys(config.redisPrefix);

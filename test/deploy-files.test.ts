@@ -325,6 +325,88 @@ describe('docs', () => {
   );
 });
 
+describe('README.md', () => {
+  it('names no path outside the repository, and every repository path and link it names exists', () => {
+    const text = readFileSync('README.md', 'utf8');
+    expect(text.match(/\.\.\/shared|\/work\/|file:\/\//g) ?? []).toEqual([]);
+    const named = text.match(/(?<![\w./@-])(?:src|test|bench|manifests|docs|scripts)\/[\w./-]*[\w-]/g) ?? [];
+    expect(named.filter((path) => !existsInRepo(path))).toEqual([]);
+    const links = [...text.matchAll(/\]\(([^)\s#]+)[^)]*\)/g)].map((m) => m[1]!);
+    expect(links.filter((l) => /^\w+:/.test(l))).toEqual([]);
+    for (const link of links) {
+      expect(relative(ROOT, resolve(link)).startsWith('..'), link).toBe(false);
+      expect(existsInRepo(link), link).toBe(true);
+    }
+  });
+});
+
+describe('environment variables', () => {
+  const docs = ['README.md', ...readdirSync('docs').map((name) => join('docs', name))]
+    .filter((path) => path.endsWith('.md'))
+    .map((path) => readFileSync(path, 'utf8'))
+    .join('\n');
+  const configText = readFileSync('src/config.ts', 'utf8');
+  const schemaKeys = [...configText.matchAll(/^ {2}([A-Z][A-Z0-9_]+): /gm)].map((m) => m[1]!);
+  const readInSrc = SOURCES.flatMap(({ path, text }) => [
+    ...[...text.matchAll(/\benv(?:\?)?\.([A-Z][A-Z0-9_]+)\b/g)].map((m) => m[1]!),
+    ...[...text.matchAll(/\benv\[['"]([A-Z][A-Z0-9_]+)['"]\]/g)].map((m) => m[1]!),
+    // The platforms' settings read theirs through a get('NAME') helper.
+    ...(/chat\/\w+\/settings\.ts$/.test(path)
+      ? [...text.matchAll(/\bget\('([A-Za-z][A-Za-z0-9_]+)'\)/g)].map((m) => m[1]!)
+      : []),
+  ]);
+
+  it('every variable the configuration reads is documented', () => {
+    expect(schemaKeys.length).toBeGreaterThan(20);
+    const undocumented = [...new Set([...schemaKeys, ...readInSrc])].filter(
+      (name) => !new RegExp(`\\b${name}\\b`).test(docs),
+    );
+    expect(undocumented).toEqual([]);
+  });
+
+  it('every ALIGN_BOT_ variable and REDIS_URL the docs name is read by the code, scripts or tests', () => {
+    const code = [
+      ...SOURCES.map((f) => f.text),
+      ...filesUnder('scripts', '.ts').map((path) => readFileSync(path, 'utf8')),
+      ...filesUnder('test/helpers', '.ts').map((path) => readFileSync(path, 'utf8')),
+    ].join('\n');
+    const named = new Set(docs.match(/\b(?:ALIGN_BOT_[A-Z0-9_]*[A-Z0-9]|REDIS_URL)\b/g) ?? []);
+    expect([...named].filter((name) => !code.includes(name))).toEqual([]);
+  });
+});
+
+describe('docs/reliability.md', () => {
+  it('names, for every property, the test or bench files that hold it — files that exist, not folders', () => {
+    const rows = readFileSync('docs/reliability.md', 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('| ') && !line.startsWith('| property'));
+    const unheld = rows.filter((row) => {
+      const heldBy = row.split(' | ')[1] ?? '';
+      const paths = heldBy.match(/(?:test|bench)\/[\w./-]*/g) ?? [];
+      return paths.length === 0 || paths.some((path) => !path.endsWith('.ts') || !existsInRepo(path));
+    });
+    expect(unheld.map((row) => row.slice(0, 80))).toEqual([]);
+  });
+});
+
+describe('docs/reliability.md, status codes', () => {
+  it('every HTTP status a property names is exercised in a file the row says holds it', () => {
+    const rows = readFileSync('docs/reliability.md', 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('| ') && !line.startsWith('| property'));
+    const unheld: string[] = [];
+    for (const row of rows) {
+      const [property = '', heldBy = ''] = row.slice(2).split(' | ');
+      const files = (heldBy.match(/(?:test|bench)\/[\w./-]*\.ts\b/g) ?? []).filter(existsInRepo);
+      const texts = files.map((file) => readFileSync(file, 'utf8'));
+      for (const code of property.match(/\b[45]\d\d\b/g) ?? []) {
+        if (!texts.some((text) => text.includes(code))) unheld.push(`${code}: ${property.slice(0, 60)}`);
+      }
+    }
+    expect(unheld).toEqual([]);
+  });
+});
+
 function existsInRepo(path: string): boolean {
   try {
     statSync(join(ROOT, path));

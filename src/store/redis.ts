@@ -119,3 +119,18 @@ export async function evictionPolicyWarning(redis: RedisClient): Promise<string 
   }
   return undefined;
 }
+
+/**
+ * The database REDIS_URL names, when the server has none by that number: ioredis only emits the SELECT's error on
+ * connect and carries on in database 0, on data not ours. Selecting it again answers plainly.
+ */
+export async function missingDatabase(redis: RedisClient, url: string): Promise<number | undefined> {
+  const target = parseRedisUrl(url);
+  if (target.kind !== 'single' || redis instanceof Cluster) return undefined;
+  const db = Number(new URL(target.url).pathname.slice(1) || 0);
+  if (db === 0) return undefined;
+  return redis.select(db).then(
+    () => undefined,
+    (error: Error) => (/out of range|invalid DB index/i.test(error.message) ? db : undefined),
+  );
+}

@@ -6,7 +6,7 @@
 import type { Inline, MessageView } from '../../core/views/view.js';
 import { approvalRefresh } from './approvers.js';
 import type { CardOptions } from './cards.js';
-import type { TeamsReferenceStore } from './references.js';
+import { cleanDisplayName, type TeamsReferenceStore } from './references.js';
 
 export interface CardContext {
   references?: TeamsReferenceStore;
@@ -45,7 +45,11 @@ export async function cardOptions(
 ): Promise<CardOptions> {
   const references = context.references;
   if (!references) return {};
-  const known = context.known ?? new Map<string, string>();
+  const known = new Map<string, string>();
+  for (const [id, name] of context.known ?? []) {
+    const clean = cleanDisplayName(name);
+    if (clean) known.set(id, clean);
+  }
   const ids = userIdsOf([view, ...(options.also ?? [])]).filter((id) => !known.has(id));
   const [looked, refresh] = await Promise.all([
     ids.length > 0 ? references.names(tenantId, ids).catch(() => new Map<string, string>()) : new Map(),

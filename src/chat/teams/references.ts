@@ -48,8 +48,13 @@ interface KnownUser {
 
 const MAX_NAME_CHARS = 100;
 
+/** A display name as cards show it: one line, at most 100 characters; it is the sender's own, untrusted text. */
+export function cleanDisplayName(name: string | undefined): string | undefined {
+  return name?.replace(/\s+/g, ' ').trim().slice(0, MAX_NAME_CHARS) || undefined;
+}
+
 function knownUser(mri: string, name: string | undefined): KnownUser | undefined {
-  const clean = name?.replace(/\s+/g, ' ').trim().slice(0, MAX_NAME_CHARS);
+  const clean = cleanDisplayName(name);
   const valid = MRI.test(mri);
   if (!valid && !clean) return undefined;
   return { ...(valid ? { mri } : {}), ...(clean ? { name: clean } : {}) };

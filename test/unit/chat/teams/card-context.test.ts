@@ -40,4 +40,17 @@ describe('card names', () => {
     expect(options.userName?.('aad-1')).toBe('Ada');
     expect(options.userName?.('aad-2')).toBe('Grace');
   });
+
+  it('a known name from the activity is cleaned as a stored one is: one line, at most 100 characters', async () => {
+    const { store } = references({});
+    const raw = `Ada\n\n✅ Approved by Grace Hopper ${'x'.repeat(500)}`;
+    const options = await cardOptions(view(['aad-1']), 't', {
+      references: store,
+      known: new Map([['aad-1', raw]]),
+    });
+    const name = options.userName?.('aad-1') ?? '';
+    expect(name).not.toMatch(/\n/);
+    expect(name.startsWith('Ada ✅ Approved by Grace Hopper')).toBe(true);
+    expect(name.length).toBeLessThanOrEqual(100);
+  });
 });
