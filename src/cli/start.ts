@@ -31,10 +31,13 @@ export async function runServer(mode: Mode, base: Config, logger: Logger): Promi
         // First the web answers "restarting" and the workers hand their runs back; the listeners close last.
         await Promise.all(stack.map((item) => item.drain?.().catch(() => undefined)));
         for (const item of stack.reverse()) await item.close().catch(() => undefined);
+        // Closed by its owner (tests run several servers in one process): its signal handlers go with it.
+        signals?.detachUnlessStopping();
       })();
       return closing;
     },
   };
+  let signals: SignalHandlers | undefined;
   let config = base;
   const startup = startParts(mode, base, logger, stack);
   // Listening from the start: a signal while the parts start (a worker may take jobs already) waits for them to
@@ -46,7 +49,7 @@ export async function runServer(mode: Mode, base: Config, logger: Logger): Promi
         () => new Promise<void>(() => undefined),
       ),
   };
-  onSignals(afterStartup, logger, stopBudget(base.limits).exitMs);
+  signals = onSignals(afterStartup, logger, stopBudget(base.limits).exitMs);
   try {
     config = await startup;
   } catch (error) {
@@ -133,7 +136,12 @@ async function ensureRedis(config: Config, mode: Mode): Promise<RedisHandle | un
  * SIGTERM or SIGINT: a bounded stop (src/queue/worker-stop.ts), then exit 0. Only if even that hangs (say, Redis
  * stopped answering) does the process exit 1 after `exitMs`, which exceeds the longest step.
  */
-function onSignals(server: Stoppable, logger: Logger, exitMs: number): void {
+interface SignalHandlers {
+  /** Removes the handlers, unless a signal started the stop (a repeated one must still meet them). */
+  detachUnlessStopping(): void;
+}
+
+function onSignals(server: Stoppable, logger: Logger, exitMs: number): SignalHandlers {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -151,8 +159,17 @@ function onSignals(server: Stoppable, logger: Logger, exitMs: number): void {
   };
   // Listening on (not once): a repeated signal — a supervisor's, or npm forwarding the Ctrl-C the terminal also
   // sent — would otherwise meet Node's default action and kill the stop midway, its jobs still locked.
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  const onTerm = () => stop('SIGTERM');
+  const onInt = () => stop('SIGINT');
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  return {
+    detachUnlessStopping() {
+      if (stopping) return;
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+    },
+  };
 }
 
 function printSandboxHelp(port: number, playground: boolean): void {

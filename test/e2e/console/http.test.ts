@@ -126,7 +126,9 @@ describe('served by the sandbox only, on loopback only', () => {
       ...credentials(slack),
     } as NodeJS.ProcessEnv);
     expect(Object.keys(config.platforms)).toEqual([_name.toLowerCase()]);
+    const listeners = process.listenerCount('SIGTERM');
     const server = await runServer('start', config, createLogger('silent'));
+    let closed = false;
     try {
       for (const path of [
         '/',
@@ -137,8 +139,12 @@ describe('served by the sandbox only, on loopback only', () => {
       ]) {
         expect((await request(`http://127.0.0.1:${own}${path}`)).statusCode, path).toBe(404);
       }
-    } finally {
       await server.close();
+      closed = true;
+      // A server closed by its owner takes its signal handlers with it (several run in one test process).
+      expect(process.listenerCount('SIGTERM')).toBe(listeners);
+    } finally {
+      if (!closed) await server.close();
       await slack.stop();
       await deleteKeys(slackPrefix);
     }
