@@ -13,12 +13,12 @@ import { type BotHarness, startBot } from '../test/helpers/bot.js';
 import { freePort, killAll, type Spawned, spawnBot } from '../test/helpers/process.js';
 import { testPrefix } from '../test/helpers/redis.js';
 import {
-  healthy,
   launchRuns,
   liveWorkers,
   max,
   readRuns,
   resumeSeconds,
+  startServing,
   takingJobsAt,
   waitEnded,
   waitMidway,
@@ -82,18 +82,7 @@ async function sigterm(): Promise<{
 }> {
   const bot = await world('term');
   const port = await freePort();
-  const start = async () => {
-    const proc = spawnBot(['start'], {
-      ...bot.env,
-      PORT: String(port),
-      ALIGN_BOT_METRICS_PORT: '0',
-      LOG_LEVEL: 'info',
-    });
-    await heartbeats(bot, 1, proc);
-    await waitFor(() => healthy(port), { what: `the web to listen\n${proc.output()}`, timeoutMs: 60_000 });
-    bot.slack.botUrl = `http://127.0.0.1:${port}/slack/events`;
-    return proc;
-  };
+  const start = async () => (await startServing(bot, port, 60_000)).proc;
   try {
     const first = await start();
     const runs = await launchRuns(bot, RUNS, 'bt');

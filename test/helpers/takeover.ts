@@ -9,6 +9,7 @@ import { expect } from 'vitest';
 import type { Run, StepRecord } from '../../src/core/run.js';
 import { Heartbeats } from '../../src/store/heartbeats.js';
 import { type BotHarness, OPERATOR } from './bot.js';
+import { type Spawned, spawnBot } from './process.js';
 import { waitFor } from './wait.js';
 
 const FINISHED = new Set(['pass', 'warn', 'fail', 'skip']);
@@ -152,6 +153,31 @@ export function takingJobsAt(output: string): number {
   const line = output.split('\n').find((l) => l.includes('"msg":"worker taking jobs"'));
   if (!line) throw new Error(`no "worker taking jobs" line in:\n${output}`);
   return (JSON.parse(line) as { time: number }).time;
+}
+
+/**
+ * `align-bot start` on `port` as a child process, serving `bot`'s world: waits for its worker's heartbeat and its
+ * web listener, then points the Slack simulator at it. `spawnedAt` is when the process was spawned.
+ */
+export async function startServing(
+  bot: BotHarness,
+  port: number,
+  timeoutMs = 40_000,
+): Promise<{ proc: Spawned; spawnedAt: number }> {
+  const spawnedAt = Date.now();
+  const proc = spawnBot(['start'], {
+    ...bot.env,
+    PORT: String(port),
+    ALIGN_BOT_METRICS_PORT: '0',
+    LOG_LEVEL: 'info',
+  });
+  await waitFor(async () => (await liveWorkers(bot)) === 1, {
+    what: `the worker's heartbeat\n${proc.output()}`,
+    timeoutMs,
+  });
+  await waitFor(() => healthy(port), { what: `the web to listen\n${proc.output()}`, timeoutMs });
+  bot.slack.botUrl = `http://127.0.0.1:${port}/slack/events`;
+  return { proc, spawnedAt };
 }
 
 export async function healthy(port: number): Promise<boolean> {

@@ -5,10 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BotHarness, startBot } from '../../helpers/bot.js';
-import { freePort, killAll, spawnBot } from '../../helpers/process.js';
+import { freePort, killAll } from '../../helpers/process.js';
 import { testPrefix } from '../../helpers/redis.js';
-import { healthy, launchRuns, liveWorkers, waitMidway } from '../../helpers/takeover.js';
-import { waitFor } from '../../helpers/wait.js';
+import { launchRuns, startServing, waitMidway } from '../../helpers/takeover.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -34,18 +33,7 @@ describe('a second signal during the stop', () => {
     }, async () => {
       const port = await freePort();
       bot.jira.sites.get('acme.atlassian.net')!.latencyMs = 1500;
-      const proc = spawnBot(['start'], {
-        ...bot.env,
-        PORT: String(port),
-        ALIGN_BOT_METRICS_PORT: '0',
-        LOG_LEVEL: 'info',
-      });
-      await waitFor(async () => (await liveWorkers(bot)) === 1, {
-        what: `the worker's heartbeat\n${proc.output()}`,
-        timeoutMs: 40_000,
-      });
-      await waitFor(() => healthy(port), { what: `the web to listen\n${proc.output()}`, timeoutMs: 40_000 });
-      bot.slack.botUrl = `http://127.0.0.1:${port}/slack/events`;
+      const { proc } = await startServing(bot, port);
       const runs = await launchRuns(bot, 2, `twice-${signal}`);
       await waitMidway(bot, runs, `the runs past their tenant check\n${proc.output()}`, { step: 'tenant' });
 

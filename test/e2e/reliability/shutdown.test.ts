@@ -9,18 +9,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESTARTING } from '../../../src/app/command-service.js';
 import { TEAMS_SIM_CHANNEL } from '../../../src/sandbox/teams-sim.js';
 import { type BotHarness, OPERATOR, startBot, TEAMS_USERS } from '../../helpers/bot.js';
-import { freePort, killAll, type Spawned, spawnBot } from '../../helpers/process.js';
+import { freePort, killAll } from '../../helpers/process.js';
 import { testPrefix } from '../../helpers/redis.js';
 import {
   expectSucceededKeepingSteps,
   finishedSteps,
-  healthy,
   launchRuns,
-  liveWorkers,
   max,
   readRuns,
   resumeSeconds,
   rootsWhenFinal,
+  startServing,
   takingJobsAt,
   waitEnded,
   waitMidway,
@@ -49,22 +48,7 @@ describe('SIGTERM to a lone `start`', () => {
     await bot?.stop();
   });
 
-  async function start(): Promise<{ proc: Spawned; spawnedAt: number }> {
-    const spawnedAt = Date.now();
-    const proc = spawnBot(['start'], {
-      ...bot.env,
-      PORT: String(port),
-      ALIGN_BOT_METRICS_PORT: '0',
-      LOG_LEVEL: 'info',
-    });
-    await waitFor(async () => (await liveWorkers(bot)) === 1, {
-      what: `the worker's heartbeat\n${proc.output()}`,
-      timeoutMs: 40_000,
-    });
-    await waitFor(() => healthy(port), { what: `the web to listen\n${proc.output()}`, timeoutMs: 40_000 });
-    bot.slack.botUrl = `http://127.0.0.1:${port}/slack/events`;
-    return { proc, spawnedAt };
-  }
+  const start = () => startServing(bot, port);
 
   it('answers "restarting" until it exits 0; the restart resumes every unfinished run within 5 s', {
     timeout: 180_000,
