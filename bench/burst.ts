@@ -2,18 +2,26 @@
  * Burst (DESIGN.md §8, issue 12 item 5): 200 signed `/align test <connector>` commands at once from 20 channels at
  * the bot as docs/operations.md deploys it — `align-bot web` beside an `align-bot worker`, after a warm-up —
  * against the Slack simulator with its own limits (per-channel posting bucket, 429 + Retry-After) and the Jira
- * simulator: the same burst as test/e2e/reliability/burst.test.ts, three times. Figures: ack p99 (median of the
- * three bursts), acks over 3 s, runs whose root never showed a final state, and the simulator's 429s (sums). For
- * scale: the same 200 at a bare Bolt app that only acks, spread over 2 s (100/s), and at `align-bot start` (web
- * and workers in one process, whose runs share the event loop with the acks).
+ * simulator: the same burst as test/e2e/reliability/burst.test.ts, three times. The commands are signed first and
+ * sent by a load generator process of their own (test/helpers/load-client.ts), one connection each, as Slack sends
+ * from its own machines. Figures: ack p99 (median of the three bursts), acks over 3 s, runs whose root never showed
+ * a final state, and the simulator's 429s (sums); the same 200 spread over 1 s and over 2 s. For scale, the same
+ * 200 at once from the same generator at a bare Bolt app that only acks and at a plain Node HTTP server (what any
+ * Node process pays for 200 new connections on this machine), and at `align-bot start` (web and workers in one
+ * process, whose runs share the event loop with the acks).
  *
  *   npx tsx bench/burst.ts            (needs Redis at REDIS_URL, default redis://127.0.0.1:6379)
  */
 import type { ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import type { SlackSim } from '../src/sandbox/slack-sim.js';
-import { type BurstResult, BurstRig, maxPostsInWindow } from '../test/helpers/burst.js';
+import {
+  type BurstResult,
+  BurstRig,
+  maxPostsInWindow,
+  sendFromOwnProcess,
+  signedCommands,
+} from '../test/helpers/burst.js';
 import { freePort } from '../test/helpers/process.js';
 import { startBareBolt } from './lib/bare-bolt-process.js';
 import { recordFigures, round1, round2 } from './lib/figures.js';
@@ -60,30 +68,31 @@ function tiers(peaks: Map<string, number>): string {
     .join(', ');
 }
 
-/** The same 200 at once at a Bolt app that only acks: what any Bolt app pays on this machine. */
-async function bareBolt(slack: SlackSim): Promise<number[]> {
-  const botUrl = slack.botUrl;
-  let bare: ChildProcess | undefined;
+/**
+ * The same 200 at once, from the same load generator, at a baseline that only acks — a bare Bolt app, or a plain
+ * Node HTTP server: what Bolt, and what any Node process, pays on this machine. Median p99 of ROUNDS after a warm-up.
+ */
+async function baseline(slack: SlackSim, script: string): Promise<number[]> {
+  let proc: ChildProcess | undefined;
   const p99s: number[] = [];
   try {
     const port = await freePort();
-    bare = await startBareBolt(slack, port);
-    slack.botUrl = `http://127.0.0.1:${port}/slack/events`;
+    proc = await startBareBolt(slack, port, script);
     for (let round = 0; round <= ROUNDS; round += 1) {
-      const acks = await Promise.all(
-        Array.from({ length: COMMANDS }, async (_, i) => {
-          const sent = performance.now();
-          await slack.sendCommand({ text: 'test burst0', channelId: `CBARE${i % CHANNELS}` });
-          return performance.now() - sent;
-        }),
-      );
+      const requests = signedCommands(slack, {
+        commands: COMMANDS,
+        channels: CHANNELS,
+        port,
+        channelPrefix: 'CBARE',
+        textOf: () => 'test burst0',
+      });
+      const acks = (await sendFromOwnProcess(requests)).map((a) => a.ms);
       // Round 0 warms it up.
       if (round > 0) p99s.push(percentile(acks, 99));
       await new Promise((r) => setTimeout(r, 1000));
     }
   } finally {
-    bare?.kill('SIGKILL');
-    slack.botUrl = botUrl;
+    proc?.kill('SIGKILL');
   }
   return p99s;
 }
@@ -123,11 +132,17 @@ async function main(): Promise<void> {
       rounds.push(r);
       rig.slack.reset();
     }
+    const second = await rig.burst({ commands: COMMANDS, channels: CHANNELS, spreadMs: 1000 }, 'CSECOND');
+    describe('over 1 s (200/s)', second);
     const spread = await rig.burst({ commands: COMMANDS, channels: CHANNELS, spreadMs: 2000 }, 'CSPREAD');
     describe('over 2 s (100/s)', spread);
-    const bare = await bareBolt(rig.slack);
+    const bare = await baseline(rig.slack, 'bench/lib/bare-bolt.ts');
     console.log(
       `bare Bolt app, 200 at once: ack p99 ${bare.map(fmt).join(', ')} (what Bolt alone costs on this machine)`,
+    );
+    const node = await baseline(rig.slack, 'bench/lib/bare-node.ts');
+    console.log(
+      `plain Node HTTP server, 200 at once: ack p99 ${node.map(fmt).join(', ')} (what any Node process costs on this machine)`,
     );
 
     await rig.stop();
@@ -148,7 +163,7 @@ async function main(): Promise<void> {
       { figure: 'burst 200: runs lost', measured: sum((r) => r.lost), unit: 'runs', target: 0, bench: BENCH },
       {
         figure: 'burst 200: simulator 429s',
-        measured: sum((r) => r.rateLimited) + spread.rateLimited,
+        measured: sum((r) => r.rateLimited) + second.rateLimited + spread.rateLimited,
         unit: 'calls',
         target: 0,
         bench: BENCH,
@@ -165,6 +180,13 @@ async function main(): Promise<void> {
         measured: round2(p99 / median(bare)),
         unit: '×',
         target: 1.5,
+        bench: BENCH,
+      },
+      {
+        figure: 'burst 200 over 1 s: ack p99',
+        measured: round1(percentile(second.acks, 99)),
+        unit: 'ms',
+        target: 100,
         bench: BENCH,
       },
       {

@@ -5,12 +5,14 @@
  * message in the simulator's store shows a final state, and reads back what the simulator saw: its 429s and the
  * times of every post per channel.
  */
-import { performance } from 'node:perf_hooks';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { request } from 'undici';
 import { JiraSim } from '../../src/sandbox/jira-sim.js';
 import { SlackSim, type SlackSimOptions } from '../../src/sandbox/slack-sim.js';
 import { ADMIN, addHealthySite, botEnv, writeConnectors } from './bot.js';
-import { freePort, type Spawned, spawnBot } from './process.js';
+import type { LoadAnswer, LoadPlan, LoadRequest } from './load-client.js';
+import { freePort, REPO_ROOT, type Spawned, spawnBot } from './process.js';
 import { deleteKeys, testPrefix } from './redis.js';
 
 export interface BurstOptions {
@@ -25,7 +27,7 @@ export interface BurstOptions {
 }
 
 export interface BurstResult {
-  /** Ack latency of each command, ms, from the moment it left the simulator. */
+  /** Ack latency of each command, ms, from opening its connection to the end of the answer. */
   acks: number[];
   /** Commands not answered 200 with a queued run. */
   refused: number;
@@ -48,6 +50,7 @@ export class BurstRig {
   readonly slack: SlackSim;
   readonly jira = new JiraSim();
   private procs: Spawned[] = [];
+  private port = 0;
   private readonly prefix = testPrefix('burst');
   private connectors: string[] = [];
   private stopped = false;
@@ -69,17 +72,17 @@ export class BurstRig {
       entries.push(addHealthySite(this.jira, { name, host: `${name}.atlassian.net` }, secrets).entry);
       this.connectors.push(name);
     }
-    const port = await freePort();
+    this.port = await freePort();
     const env = {
       ...botEnv(this.prefix, this.slack, this.jira, writeConnectors(entries)),
       ...secrets,
-      PORT: String(port),
+      PORT: String(this.port),
       LOG_LEVEL: 'warn',
     };
     const web = spawnBot([mode === 'split' ? 'web' : 'start'], env);
     this.procs = [web, ...(mode === 'split' ? [spawnBot(['worker'], env)] : [])];
-    this.slack.botUrl = `http://127.0.0.1:${port}/slack/events`;
-    await waitReady(`http://127.0.0.1:${port}/readyz`, web);
+    this.slack.botUrl = `http://127.0.0.1:${this.port}/slack/events`;
+    await waitReady(`http://127.0.0.1:${this.port}/readyz`, web);
   }
 
   get output(): string {
@@ -92,32 +95,26 @@ export class BurstRig {
     this.slack.reset();
   }
 
-  /** `commands` commands at once (or spread over `spreadMs`), round-robin over `channels` channels, each testing its channel's connector. */
+  /**
+   * `commands` commands at once (or spread over `spreadMs`), round-robin over `channels` channels, each testing its
+   * channel's connector, sent by a load generator of its own (signedCommands).
+   */
   async burst(options: BurstOptions, channelPrefix = 'CBURST'): Promise<BurstResult> {
     const t0 = Date.now();
-    const acks: number[] = [];
-    const runs: Array<{ runId: string; channel: string }> = [];
-    let refused = 0;
-    const start = performance.now();
-    const spacing = (options.spreadMs ?? 0) / options.commands;
-    await Promise.all(
-      Array.from({ length: options.commands }, async (_, i) => {
-        const wait = start + i * spacing - performance.now();
-        if (spacing > 0 && wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const n = i % options.channels;
-        const channel = `${channelPrefix}${n}`;
-        const connector = this.connectors[n % this.connectors.length]!;
-        const sent = performance.now();
-        const ack = await this.slack
-          .sendCommand({ text: `test ${connector}`, userId: ADMIN, channelId: channel })
-          .catch(() => undefined);
-        acks.push(performance.now() - sent);
-        const runId = RUN_ID.exec((ack?.body as { text?: string } | undefined)?.text ?? '')?.[1];
-        if (ack?.status !== 200 || !runId) refused += 1;
-        else runs.push({ runId, channel });
-      }),
-    );
-    const pending = new Set(runs.map((r) => r.runId));
+    const requests = signedCommands(this.slack, {
+      ...options,
+      port: this.port,
+      channelPrefix,
+      textOf: (n) => `test ${this.connectors[n % this.connectors.length]!}`,
+    });
+    const answers = await sendFromOwnProcess(requests);
+    const acks = answers.map((a) => a.ms);
+    const runs = answers.flatMap((a) => {
+      const runId = a.status === 200 ? RUN_ID.exec(a.body)?.[1] : undefined;
+      return runId ? [runId] : [];
+    });
+    const refused = answers.length - runs.length;
+    const pending = new Set(runs);
     const deadline = Date.now() + (options.settleMs ?? 120_000);
     while (pending.size > 0 && Date.now() < deadline) {
       for (const m of this.slack.messages) {
@@ -194,4 +191,57 @@ async function waitReady(url: string, bot: Spawned, timeoutMs = 60_000): Promise
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`align-bot start did not become ready\n${bot.output()}`);
+}
+
+/**
+ * `commands` slash commands as Slack would send them to the bot on `port`, round-robin over `channels` channels
+ * (`textOf` gives a channel's command text), each `spreadMs / commands` after the last (0: all at once): built
+ * and signed now, to be sent by sendFromOwnProcess.
+ */
+export function signedCommands(
+  slack: SlackSim,
+  options: BurstOptions & { port: number; channelPrefix: string; textOf: (channel: number) => string },
+): LoadRequest[] {
+  const spacing = (options.spreadMs ?? 0) / options.commands;
+  return Array.from({ length: options.commands }, (_, i) => {
+    const n = i % options.channels;
+    const body = new URLSearchParams(
+      slack.commandPayload({
+        text: options.textOf(n),
+        userId: ADMIN,
+        channelId: `${options.channelPrefix}${n}`,
+      }),
+    ).toString();
+    return {
+      port: options.port,
+      path: '/slack/events',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...slack.sign(body) },
+      body,
+      at: i * spacing,
+    };
+  });
+}
+
+/**
+ * Sends the requests from a load generator process of its own (load-client.ts), as Slack sends from machines of
+ * its own: a client sharing the simulators' event loop, or signing as it sends, would add its own queueing to
+ * every ack. Returns the answers in the requests' order.
+ */
+export async function sendFromOwnProcess(requests: LoadRequest[]): Promise<LoadAnswer[]> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/load-client.ts'], {
+    cwd: REPO_ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  child.stdin.end(JSON.stringify({ requests } satisfies LoadPlan));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`the load generator exited with ${code}: ${err.slice(-2000)}`);
+  return JSON.parse(out) as LoadAnswer[];
 }

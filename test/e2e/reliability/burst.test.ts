@@ -4,8 +4,10 @@
  * simulator, which enforces Slack's per-channel posting limit with 429 + Retry-After, and the Jira simulator.
  * Every command is acked 200 with a queued run within Slack's 3 s, every run's root message in the simulator's
  * store ends in a final state, the simulator answered no call 429, and no channel was posted to faster than about
- * one a second. Ack p99 is not asserted: with all 200 arriving in the same instant it swings from ~0.5 s to ~2 s
- * on a shared 2-core machine (a bare Bolt app that only acks: 0.15–0.6 s); bench/burst.ts measures it.
+ * one a second. The commands are signed first and sent by a load generator process of their own, one connection
+ * each (test/helpers/load-client.ts). Ack p99 is not asserted: with all 200 arriving in the same instant it swings
+ * from ~0.3 s to ~2 s on a shared 2-core machine (a bare Bolt app that only acks: 0.15–0.6 s); bench/burst.ts
+ * measures it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BurstResult, BurstRig, maxPostsInWindow } from '../../helpers/burst.js';
