@@ -3,11 +3,14 @@
  * executor, which continues at the first unfinished step. Whatever happens, the run ends through the lifecycle:
  * a requested cancel before any work, a diagnosis (a credential that cannot be decrypted) at once, and any other
  * failure on the job's last attempt, as an internal failure with the run id to quote. A run handed back by a
- * stopping worker goes back to wait with its lock released, so the next worker takes it at once.
+ * stopping worker goes back to wait with its lock released, so the next worker takes it at once. The run is read
+ * under the job's lock: once the job is another worker's, this one's saves are refused (RunLockLost) and it leaves
+ * the run alone.
  */
 import { DelayedError, type Job, WaitingError } from 'bullmq';
 import { diagnosedOf } from '../core/diagnosis-bot.js';
 import { isTerminal, runOutcome } from '../core/run.js';
+import { type HeldLock, RunLockLost } from '../store/runs.js';
 import type { ReportRunDeps } from './execute-report.js';
 import type { RunJob } from './names.js';
 import type { RunDeps } from './run-deps.js';
@@ -17,7 +20,7 @@ import { RunCancelled, RunHandedBack, RunLifecycle } from './run-lifecycle.js';
 export function runProcessor(deps: RunDeps & { report?: ReportRunDeps }) {
   const life = new RunLifecycle(deps, RUN_KINDS);
   return async (job: Job<RunJob>, token?: string): Promise<void> => {
-    const run = await deps.runs.get(job.data.runId);
+    const run = await deps.runs.get(job.data.runId, jobLock(job, token));
     if (!run) {
       // The ack path writes the record and the job together; a refused command discards both. Retrying (the job's
       // attempts and backoff) covers a record that lands a moment after its job, and ends a discarded one.
@@ -30,6 +33,11 @@ export function runProcessor(deps: RunDeps & { report?: ReportRunDeps }) {
     } catch (error) {
       if (error instanceof DelayedError) throw error;
       if (error instanceof RunCancelled) return;
+      if (error instanceof RunLockLost) {
+        // Another worker runs it now (this one's stop ran out of time, or its lock expired while it was stalled).
+        deps.logger.warn({ runId: run.id, kind: run.kind }, 'run left to the worker that holds its job now');
+        throw error;
+      }
       if (error instanceof RunHandedBack) {
         // Back to wait without costing an attempt or a stall: BullMQ counts neither for WaitingError.
         await job.moveToWait(token);
@@ -50,6 +58,11 @@ export function runProcessor(deps: RunDeps & { report?: ReportRunDeps }) {
       throw error;
     }
   };
+}
+
+/** BullMQ's lock on a job while a worker runs it (`<prefix>:<queue>:<job id>:lock`), holding the worker's token. */
+export function jobLock(job: Pick<Job, 'id' | 'queueQualifiedName'>, token?: string): HeldLock | undefined {
+  return token && job.id ? { key: `${job.queueQualifiedName}:${job.id}:lock`, token } : undefined;
 }
 
 /** Name and message: errors carry ids and codes, never a secret. */

@@ -1,6 +1,9 @@
 /**
  * Run records. The worker that holds the run's job is the only writer after creation; the outbox keeps what it
- * delivered apart (store/delivery.ts), so the two never overwrite each other.
+ * delivered apart (store/delivery.ts), so the two never overwrite each other. "Holds" is checked, not assumed: a
+ * record read with the job's lock (get(id, lock)) is saved only while that lock still carries the same token, so a
+ * worker whose job was handed back or taken over (a stop that ran out of time, a stalled event loop) cannot
+ * overwrite what the next worker writes.
  *
  * Every key here is bounded: a run record lives 30 days; a connector's index of recent runs keeps its newest
  * RECENT_PER_CONNECTOR and expires 30 days after its last run (an ad-hoc `test --jira <url>` makes one per URL);
@@ -25,12 +28,38 @@ redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
 return 1
 `;
 
+// KEYS[1] the job's lock, KEYS[2] run, KEYS[3] open runs; ARGV: token, record, ttl, ended ('1' or '0'), id
+const SAVE_HELD = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+if ARGV[4] == '1' then redis.call('ZREM', KEYS[3], ARGV[5]) end
+return 1
+`;
+
+/** The lock a worker holds on a run's job while it runs it: a key and the token it must carry. */
+export interface HeldLock {
+  key: string;
+  token: string;
+}
+
+/** A save refused because the run's job is no longer this worker's: another worker continues the run. */
+export class RunLockLost extends Error {
+  readonly code = 'RUN_LOCK_LOST';
+  constructor(readonly runId: string) {
+    super(`run ${runId} was not saved: its job is another worker's now`);
+    this.name = 'RunLockLost';
+  }
+}
+
 export function newRunId(): string {
   const bytes = randomBytes(10);
   return `r-${Array.from(bytes, (b) => ALPHABET[b % ALPHABET.length]).join('')}`;
 }
 
 export class RunStore {
+  /** Records read under a job's lock, and that lock: their saves are checked against it. */
+  private readonly held = new WeakMap<Run, HeldLock>();
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
@@ -64,15 +93,24 @@ export class RunStore {
       .exec();
   }
 
-  async get(id: string): Promise<Run | undefined> {
+  /** The record; with `lock`, every save of the returned object first checks that the lock is still held. */
+  async get(id: string, lock?: HeldLock): Promise<Run | undefined> {
     const raw = await this.redis.get(this.keys.run(id));
-    return raw ? (JSON.parse(raw) as Run) : undefined;
+    if (!raw) return undefined;
+    const run = JSON.parse(raw) as Run;
+    if (lock) this.held.set(run, lock);
+    return run;
   }
 
-  /** Saves the record; a run that has ended leaves the index of open runs in the same transaction. */
+  /**
+   * Saves the record; a run that has ended leaves the index of open runs in the same transaction. A record read
+   * under a lock is saved only while the lock is held; otherwise nothing is written and RunLockLost is thrown.
+   */
   async save(run: Run): Promise<void> {
     run.updatedAt = Date.now();
     const record = JSON.stringify(run);
+    const lock = this.held.get(run);
+    if (lock) return this.saveHeld(run, record, lock);
     if (!isTerminal(run.state)) {
       await this.redis.set(this.keys.run(run.id), record, 'EX', RUN_TTL_S);
       return;
@@ -83,6 +121,22 @@ export class RunStore {
       .zrem(this.keys.openRuns(), run.id)
       .exec()
       .then(failOnError);
+  }
+
+  private async saveHeld(run: Run, record: string, lock: HeldLock): Promise<void> {
+    const saved = await this.redis.eval(
+      SAVE_HELD,
+      3,
+      lock.key,
+      this.keys.run(run.id),
+      this.keys.openRuns(),
+      lock.token,
+      record,
+      RUN_TTL_S,
+      isTerminal(run.state) ? '1' : '0',
+      run.id,
+    );
+    if (saved !== 1) throw new RunLockLost(run.id);
   }
 
   /** One connect or rotate per connector at a time: returns the run already holding it, or undefined. */
