@@ -2,7 +2,8 @@
  * The bot on a Redis Cluster (issue 12 item 3): a 3-master cluster of this test's own (redis-server
  * --cluster-enabled, redis-cli --cluster create, loopback ports), REDIS_URL a seed list. The whole `/align test` path,
  * a guided rotate with clicks and the secret form, and a scheduled report run against it with the Slack and Jira
- * simulators; readiness, the queue dashboard and the CLI report read it too. A multi-key script, transaction or
+ * simulators, and `@Align Bot test` through the Bot Connector simulator (conversation references, the root card
+ * answered with the command, per-thread and per-tenant pacing); readiness, the queue dashboard and the CLI report read it too. A multi-key script, transaction or
  * pipeline whose keys left the prefix's hash tag would fail with CROSSSLOT and break one of these flows; at the end
  * every key the bot wrote sits in one slot under `{prefix}`.
  */
@@ -11,13 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportCommand } from '../../../src/cli/report-command.js';
 import { loadConfig } from '../../../src/config.js';
 import { ReportScheduler } from '../../../src/queue/report-scheduler.js';
+import { TEAMS_SIM_CHANNEL } from '../../../src/sandbox/teams-sim.js';
 import { createRedis, evictionPolicyWarning, waitReady } from '../../../src/store/redis.js';
-import { ADMIN, APPROVER, acceptToken, type BotHarness, startBot } from '../../helpers/bot.js';
+import { ADMIN, APPROVER, acceptToken, type BotHarness, startBot, TEAMS_USERS } from '../../helpers/bot.js';
 import { click, FormClient, formLink, openAsk } from '../../helpers/guided.js';
 import { testPrefix } from '../../helpers/redis.js';
 import { PrivateRedisCluster } from '../../helpers/redis-cluster.js';
 import { HAS_REDIS_SERVER } from '../../helpers/redis-server.js';
 import { waitFor } from '../../helpers/wait.js';
+import { cardOf, cardText, mention } from '../teams/drive.js';
 
 const ADMIN_USER = 'ops';
 const ADMIN_PASSWORD = 'cluster-dashboard-pass';
@@ -50,6 +53,7 @@ describe.skipIf(!HAS_REDIS_SERVER)('Align Bot on a 3-master Redis Cluster', () =
     cluster = await new PrivateRedisCluster().start(3);
     bot = await startBot({
       prefix,
+      teams: true,
       connectors: [
         { name: 'acme', host: 'acme.atlassian.net' },
         { name: 'globex', host: 'globex.atlassian.net', setup: (s) => (s.fault = 'token-rejected') },
@@ -101,6 +105,19 @@ describe.skipIf(!HAS_REDIS_SERVER)('Align Bot on a 3-master Redis Cluster', () =
     expect(bot.slack.channel('CCL1')).toHaveLength(1);
     expect(bot.slack.channel('CCL2')).toHaveLength(1);
   }, 60_000);
+
+  it('Teams: @Align Bot test answers with the root card, edited in place to its final state', async () => {
+    const sim = bot.teams!.sim;
+    const sent = await mention(sim, 'test acme', TEAMS_USERS.operator);
+    expect(sent.ms).toBeLessThan(3000);
+    expect(sent.runId).toMatch(/^r-/);
+    const root = sent.root!;
+    await waitFor(
+      () => /passed/.test(cardText(cardOf(sim.message(TEAMS_SIM_CHANNEL, root.id)!))) || undefined,
+      { what: 'the Teams root card edited to passed', timeoutMs: 20_000 },
+    );
+    expect(sim.message(TEAMS_SIM_CHANNEL, root.id)!.edits).toBeGreaterThan(0);
+  });
 
   it('a guided rotate: approval click, secret form, the admin steps, verified against Jira', async () => {
     const channel = 'CCL3';
