@@ -107,7 +107,7 @@ export async function connectInfra(
   const warning = await evictionPolicyWarning(redis);
   if (warning) logger.warn(`IMPORTANT: ${warning}`);
   const keys = new RedisKeys(config.redisPrefix);
-  const queues = new Queues(redis, config.redisPrefix);
+  const queues = new Queues(redis, config.redisPrefix, logger);
   const runs = new RunStore(redis, keys);
   return {
     config,
@@ -344,7 +344,7 @@ export async function startWeb(
   options: WebOptions = {},
 ): Promise<Stoppable & { port: number; internal: InternalServer }> {
   const { config, logger } = infra;
-  const scheduler = new ReportScheduler(infra.redis, infra.keys, config.redisPrefix);
+  const scheduler = new ReportScheduler(infra.redis, infra.keys, config.redisPrefix, logger);
   const commands = new CommandService({
     runs: infra.runs,
     queues: infra.queues,

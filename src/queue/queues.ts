@@ -3,9 +3,11 @@
  * outbox to bring a run's chat messages up to date (coalesced: at most one waiting sync per run).
  */
 import { Queue } from 'bullmq';
+import type { Logger } from 'pino';
 import type { RedisClient } from '../store/redis.js';
 import { withTimeout } from '../store/redis.js';
 import { OUTBOX_QUEUE, type OutboxJob, RUNS_QUEUE, type RunJob } from './names.js';
+import { logQueueErrors } from './queue-errors.js';
 
 export const ENQUEUE_TIMEOUT_MS = 1500;
 
@@ -23,7 +25,7 @@ export class Queues {
   readonly runs: Queue<RunJob>;
   readonly outbox: Queue<OutboxJob>;
 
-  constructor(connection: RedisClient, prefix: string) {
+  constructor(connection: RedisClient, prefix: string, logger?: Logger) {
     this.runs = new Queue<RunJob>(RUNS_QUEUE, {
       connection,
       prefix,
@@ -45,6 +47,8 @@ export class Queues {
         removeOnFail: { age: 7 * 24 * 3600 },
       },
     });
+    logQueueErrors(this.runs, logger);
+    logQueueErrors(this.outbox, logger);
   }
 
   async enqueueRun(runId: string, timeoutMs = ENQUEUE_TIMEOUT_MS): Promise<void> {

@@ -15,6 +15,7 @@ import type { RedisClient } from '../store/redis.js';
 import type { RedisKeys } from '../store/redis-keys.js';
 import { conversationId } from '../store/report-state.js';
 import type { RunStore } from '../store/runs.js';
+import { logQueueErrors } from './queue-errors.js';
 import type { Queues } from './queues.js';
 import { reportRun, runIdFor, startReportRun } from './report-runs.js';
 
@@ -86,12 +87,14 @@ export class ReportScheduler {
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     prefix: string,
+    logger?: Logger,
   ) {
     this.queue = new Queue<TriggerJob>(REPORT_TRIGGERS_QUEUE, {
       connection: redis,
       prefix,
       defaultJobOptions: { removeOnComplete: { count: 200 }, removeOnFail: { age: 7 * 24 * 3600 } },
     });
+    logQueueErrors(this.queue, logger);
   }
 
   /** Records the channel's schedule and upserts its scheduler; replaces an earlier one for the channel. */
@@ -195,7 +198,7 @@ export function reportTriggerProcessor(deps: TriggerDeps) {
 export async function startReportTriggers(
   deps: Omit<TriggerDeps, 'scheduler'> & { redis: RedisClient; keys: RedisKeys; prefix: string },
 ): Promise<{ scheduler: ReportScheduler; close(): Promise<void> }> {
-  const scheduler = new ReportScheduler(deps.redis, deps.keys, deps.prefix);
+  const scheduler = new ReportScheduler(deps.redis, deps.keys, deps.prefix, deps.logger);
   const count = await scheduler.reassertAll();
   if (count > 0) deps.logger.info({ schedules: count }, 'report schedules re-asserted');
   const worker = new Worker<TriggerJob>(

@@ -24,8 +24,11 @@ export class PrivateRedisServer {
   private child?: ChildProcess;
   private dir?: string;
 
-  /** `persist`: an append-only file in a directory kept across restarts, so a graceful restart loses nothing. */
-  constructor(private readonly options: { persist?: boolean } = {}) {}
+  /**
+   * `persist`: an append-only file in a directory kept across restarts, so a graceful restart loses nothing.
+   * `args`: more redis-server options, e.g. `--replicaof 127.0.0.1 <port>` for a replica.
+   */
+  constructor(private readonly options: { persist?: boolean; args?: string[] } = {}) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -41,6 +44,7 @@ export class PrivateRedisServer {
       [
         ...['--port', String(this.port), '--bind', '127.0.0.1', '--save', ''],
         ...['--appendonly', persist ? 'yes' : 'no', '--dir', this.dir],
+        ...(this.options.args ?? []),
       ],
       { stdio: 'ignore' },
     );
