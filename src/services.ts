@@ -44,6 +44,7 @@ import {
   createRedis,
   evictionPolicyWarning,
   missingDatabase,
+  missingDatabaseProblem,
   type RedisClient,
   waitReady,
 } from './store/redis.js';
@@ -100,9 +101,7 @@ export async function connectInfra(
   const missing = await missingDatabase(redis, config.redisUrl);
   if (missing !== undefined) {
     redis.disconnect();
-    throw new ConfigError([
-      `REDIS_URL: this Redis has no database ${missing} (its databases setting) — name one it has, e.g. /0`,
-    ]);
+    throw new ConfigError([missingDatabaseProblem(missing)]);
   }
   const warning = await evictionPolicyWarning(redis);
   if (warning) logger.warn(`IMPORTANT: ${warning}`);

@@ -20,10 +20,10 @@ import { ConnectorStore } from '../store/connectors.js';
 import { loadConnectorsFile } from '../store/connectors-file.js';
 import { MaintenanceStore, WINDOW_RETENTION_MS } from '../store/maintenance.js';
 import type { RedisClient } from '../store/redis.js';
-import { createRedis, waitReady } from '../store/redis.js';
 import { RedisKeys } from '../store/redis-keys.js';
 import { RunStore } from '../store/runs.js';
 import { action, type CliContext, EXIT, newCommand, wholeNumber } from './command.js';
+import { connectOnce } from './redis-once.js';
 
 type Edge = 'start' | 'end';
 
@@ -136,14 +136,8 @@ async function wakeUntilSeen(world: World, runId: string, edge: Edge): Promise<v
 }
 
 async function connect(config: Config): Promise<World | undefined> {
-  const redis = createRedis(config.redisUrl, 'web', { connectTimeoutMs: 1000, noRetry: true });
-  redis.on('error', () => undefined);
-  try {
-    await waitReady(redis, 1500);
-  } catch {
-    redis.disconnect();
-    return undefined;
-  }
+  const redis = await connectOnce(config.redisUrl);
+  if (!redis) return undefined;
   const keys = new RedisKeys(config.redisPrefix);
   const runs = new RunStore(redis, keys);
   const fileSpecs = config.connectorsFile ? loadConnectorsFile(config.connectorsFile) : [];

@@ -27,8 +27,6 @@ import { testContextFactory } from '../services.js';
 import { ConnectorStore } from '../store/connectors.js';
 import { loadConnectorsFile } from '../store/connectors-file.js';
 import { HistoryStore } from '../store/history.js';
-import type { RedisClient } from '../store/redis.js';
-import { createRedis, waitReady } from '../store/redis.js';
 import { RedisKeys } from '../store/redis-keys.js';
 import { describeRedisTarget, parseRedisUrl } from '../store/redis-url.js';
 import {
@@ -41,6 +39,7 @@ import {
   newCommand,
   wholeNumber,
 } from './command.js';
+import { connectOnce } from './redis-once.js';
 
 /** The options as commander hands them over. */
 interface Values {
@@ -102,7 +101,7 @@ async function runReport(values: Values, ctx: CliContext): Promise<number> {
     perHost: values.perHost ?? config.reports.perHost,
   };
   const fileSpecs = config.connectorsFile ? loadConnectorsFile(config.connectorsFile) : [];
-  const redis = await tryRedis(config.redisUrl);
+  const redis = await connectOnce(config.redisUrl);
   const keys = new RedisKeys(config.redisPrefix);
   try {
     const specs = redis ? await new ConnectorStore(redis, keys, fileSpecs).list() : fileSpecs;
@@ -141,18 +140,6 @@ async function runReport(values: Values, ctx: CliContext): Promise<number> {
     return data.counts.fail === 0 ? EXIT.ok : EXIT.failed;
   } finally {
     redis?.disconnect();
-  }
-}
-
-async function tryRedis(url: string): Promise<RedisClient | undefined> {
-  const redis = createRedis(url, 'web', { connectTimeoutMs: 1000, noRetry: true });
-  redis.on('error', () => undefined);
-  try {
-    await waitReady(redis, 1500);
-    return redis;
-  } catch {
-    redis.disconnect();
-    return undefined;
   }
 }
 
