@@ -12,9 +12,24 @@ export const DEFAULT_RETENTION_DAYS = 90;
 const DAY_MS = 86_400_000;
 /** Connectors read per round trip: bounds the memory a 500-connector report holds at once. */
 const BATCH = 50;
+/** How far back a run's own earlier sample is looked for: longer than any report run lasts. */
+const RUN_SPAN_MS = DAY_MS;
+
+// KEYS[1] history, KEYS[2] last failure; ARGV: at, member, run prefix, look back from, retention ms, last failure
+// (JSON, or '' when the sample passed). The run's own earlier sample (a re-delivered run testing again) goes first.
+const APPEND = `
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[4], '+inf')) do
+  if string.sub(m, 1, #ARGV[3]) == ARGV[3] then redis.call('ZREM', KEYS[1], m) end
+end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (tonumber(ARGV[1]) - tonumber(ARGV[5])))
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+if ARGV[6] ~= '' then redis.call('SET', KEYS[2], ARGV[6], 'PX', ARGV[5]) end
+return 1
+`;
 
 interface Member {
-  /** The run that produced it: a re-delivered run overwrites its own sample instead of adding one. */
+  /** The run that produced it (first, so it prefixes the member): a re-delivered run replaces its own sample. */
   r: string;
   s: HistorySample['status'];
   c?: string;
@@ -40,20 +55,24 @@ export class HistoryStore {
       ...(result.code ? { c: result.code } : {}),
       ...(result.latencyMs !== undefined ? { ms: result.latencyMs } : {}),
     };
-    const tx = this.redis
-      .multi()
-      .zadd(key, result.at, JSON.stringify(member))
-      .zremrangebyscore(key, '-inf', `(${result.at - this.retentionMs}`)
-      .pexpire(key, this.retentionMs);
-    if (result.status === 'fail') {
-      tx.set(
-        this.keys.lastFailure(result.name),
-        JSON.stringify({ at: result.at, ...(result.code ? { code: result.code } : {}) }),
-        'PX',
-        this.retentionMs,
-      );
-    }
-    await tx.exec();
+    // The member starts with the run id (first property), so the run's own earlier sample is found by prefix.
+    const runPrefix = `{"r":${JSON.stringify(runId)},`;
+    const lastFailure =
+      result.status === 'fail'
+        ? JSON.stringify({ at: result.at, ...(result.code ? { code: result.code } : {}) })
+        : '';
+    await this.redis.eval(
+      APPEND,
+      2,
+      key,
+      this.keys.lastFailure(result.name),
+      result.at,
+      JSON.stringify(member),
+      runPrefix,
+      result.at - RUN_SPAN_MS,
+      this.retentionMs,
+      lastFailure,
+    );
   }
 
   /** Samples since `from` (oldest first) for each name, read in batches. */
