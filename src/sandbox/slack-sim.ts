@@ -12,6 +12,7 @@ import { json, readBody } from './loopback-server.js';
 import { parseArgs, safeJson, validateMessage } from './slack-sim-args.js';
 import { type HistoryMethod, MethodWindow, readHistory } from './slack-sim-history.js';
 import { SlackSimRequests } from './slack-sim-requests.js';
+import { TIER_PER_MINUTE } from './slack-sim-tiers.js';
 import type { Fault, SimCall, SimChange, SimEphemeral, SimMessage } from './slack-sim-types.js';
 
 export type {
@@ -39,6 +40,11 @@ export interface SlackSimOptions {
   scopes?: string[];
   /** conversations.history / replies calls allowed per method per minute (default 1: Tier 1). */
   historyPerMinute?: number;
+  /**
+   * Enforce Slack's per-method tiers (slack-sim-tiers.ts) with 429 + Retry-After, workspace-wide, at each tier's
+   * promised minimum. Off by default: most tests drive more edits a minute than one workspace would see.
+   */
+  tiers?: boolean;
 }
 
 /** The bot scopes of manifests/slack/*.yaml. */
@@ -63,6 +69,8 @@ export class SlackSim extends SlackSimRequests {
   readonly privateChannels = new Set<string>();
   /** The per-method limit of the history reads. */
   readonly historyLimit: MethodWindow;
+  /** Per-method tier windows, when enforced. */
+  private readonly tierLimits?: Map<string, MethodWindow>;
   private readonly faults: Fault[] = [];
   private readonly callCounts = new Map<string, number>();
   private readonly postBuckets = new Map<string, { tokens: number; at: number }>();
@@ -76,6 +84,11 @@ export class SlackSim extends SlackSimRequests {
     this.burst = options.burstPerChannel ?? 4;
     this.scopes = [...(options.scopes ?? SLACK_SIM_SCOPES)];
     this.historyLimit = new MethodWindow(options.historyPerMinute ?? 1);
+    if (options.tiers) {
+      this.tierLimits = new Map(
+        Object.entries(TIER_PER_MINUTE).map(([method, perMinute]) => [method, new MethodWindow(perMinute)]),
+      );
+    }
   }
 
   get apiUrl(): string {
@@ -108,6 +121,7 @@ export class SlackSim extends SlackSimRequests {
     this.callCounts.clear();
     this.postBuckets.clear();
     this.historyLimit.reset();
+    for (const window of this.tierLimits?.values() ?? []) window.reset();
   }
 
   // ── the bot → Slack direction ──────────────────────────────────────────────────────────────────────────
@@ -145,6 +159,11 @@ export class SlackSim extends SlackSimRequests {
     if (req.headers.authorization !== `Bearer ${this.botToken}` && args.token !== this.botToken) {
       record(200, 'invalid_auth');
       return json(res, 200, { ok: false, error: 'invalid_auth' });
+    }
+    const tierWait = this.tierLimits?.get(method)?.take(method) ?? 0;
+    if (tierWait > 0) {
+      record(429, 'ratelimited');
+      return rateLimited(res, tierWait);
     }
     const result = this.method(method, args);
     if ('retryAfterS' in result) {

@@ -1,7 +1,8 @@
 /**
  * Load (issue 12, item 5): 200 signed `/align test <connector>` commands at once from 20 channels at the bot as
  * docs/operations.md deploys it — an `align-bot web` process beside an `align-bot worker` — against the Slack
- * simulator, which enforces Slack's per-channel posting limit with 429 + Retry-After, and the Jira simulator.
+ * simulator, which enforces Slack's per-channel posting limit and its per-method tiers (chat.update: 50 a minute)
+ * with 429 + Retry-After, and the Jira simulator.
  * Every command is acked 200 with a queued run within Slack's 3 s, every run's root message in the simulator's
  * store ends in a final state, the simulator answered no call 429, and no channel was posted to faster than about
  * one a second. The commands are signed first and sent by a load generator process of their own, one connection
@@ -20,7 +21,7 @@ let result: BurstResult;
 
 describe('burst: 200 commands from 20 channels', () => {
   beforeAll(async () => {
-    rig = new BurstRig();
+    rig = new BurstRig({ tiers: true });
     await rig.start(CHANNELS, 'split');
     await rig.warmUp();
     result = await rig.burst({ commands: COMMANDS, channels: CHANNELS, settleMs: 150_000 });
@@ -40,7 +41,7 @@ describe('burst: 200 commands from 20 channels', () => {
     expect(result.lost, rig.output.slice(-3000)).toBe(0);
   });
 
-  it('the simulator answered no call 429, and every channel was paced at about one post a second', () => {
+  it('the simulator answered no call 429 (per channel or per method tier), and every channel was paced at about one post a second', () => {
     expect(result.rateLimited).toBe(0);
     expect(result.postTimes.size).toBe(CHANNELS);
     const posts = [...result.postTimes.values()].reduce((n, times) => n + times.length, 0);
