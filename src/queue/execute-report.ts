@@ -15,6 +15,7 @@
  * Cancel: asked after each connector; the connectors being tested finish, no further one starts.
  */
 
+import { randomBytes } from 'node:crypto';
 import type { ConnectorSpec } from '../core/connector-spec.js';
 import type { MaintenanceNote } from '../core/maintenance.js';
 import type { HistorySample, HistorySummary, ReportData, ReportRow } from '../core/report.js';
@@ -182,11 +183,13 @@ async function buildFor(
       Object.entries(maintenanceOf(run)).filter(([name]) => specs.some((s) => s.name === name)),
     ),
   });
-  await report.state.dropRows(run.id);
+  // The rows are this build's own: a worker that lost the run and builds it too (its last test ended after the
+  // run was taken over; its save is refused only afterwards) must not drop or add to the rows of the one holding it.
+  const scratch = `${run.id}.${randomBytes(6).toString('hex')}`;
   const ordered = [...specs].sort((a, b) => compareNames(a.name, b.name));
   for (let i = 0; i < ordered.length; i += BUILD_BATCH) {
     const rows = await rowsOf(run.id, ordered.slice(i, i + BUILD_BATCH), tally, now, timeZone, report);
-    await report.state.appendRows(run.id, rows);
+    await report.state.appendRows(scratch, rows);
   }
   const startedAt = typeof run.facts.startedAt === 'number' ? run.facts.startedAt : run.createdAt;
   const head = tally.head(now - startedAt);
@@ -199,7 +202,7 @@ async function buildFor(
     if (pageCount === 1) firstPage = page;
     else await report.state.savePage(run.id, pageCount, page);
   };
-  for await (const chunk of report.state.rows(run.id)) {
+  for await (const chunk of report.state.rows(scratch)) {
     for (const row of chunk) {
       const page = pager.add(row);
       if (page) await close(page);
@@ -207,7 +210,7 @@ async function buildFor(
   }
   const last = pager.end();
   if (last) await close(last);
-  await report.state.dropRows(run.id);
+  await report.state.dropRows(scratch);
   return { ...head, pageCount, firstPage };
 }
 
