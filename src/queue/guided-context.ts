@@ -23,11 +23,17 @@ export function guidedContext(run: Run, existing: ConnectorSpec | undefined, dep
     runTest: (spec, secrets, only) => runTest(spec, secrets, only, deps),
     inspectKey: (text) => deps.inspectKey(text),
     ...(existing ? { existing } : {}),
-    saveConnector: (spec) => deps.connectors.saveCredential(spec),
+    // A worker that lost the run (runs.ts, RunLockLost) must not change credentials under the one holding it now.
+    saveConnector: async (spec) => {
+      await deps.runs.assertHeld?.(run);
+      await deps.connectors.saveCredential(spec);
+    },
     keepSecret: async (ref) => {
+      await deps.runs.assertHeld?.(run);
       await deps.vault?.persist(ref);
     },
     dropSecret: async (ref) => {
+      await deps.runs.assertHeld?.(run);
       await deps.vault?.delete(ref);
     },
   };

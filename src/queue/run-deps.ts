@@ -21,7 +21,8 @@ export type TestContextFactory = (target: TestTarget, facts: Record<string, unkn
  * The parts of each store a run's worker uses. Narrow on purpose: the unit tests hand in-memory fakes of exactly
  * these (test/unit/helpers/), and the Redis classes fit them as they are.
  */
-export type RunRecords = Pick<RunStore, 'get' | 'save' | 'releaseActive'>;
+export type RunRecords = Pick<RunStore, 'get' | 'save' | 'releaseActive'> &
+  Partial<Pick<RunStore, 'assertHeld'>>;
 export type RunConnectors = Pick<ConnectorStore, 'get' | 'list' | 'saveCredential' | 'setLastResult'>;
 export type RunDecisions = Pick<DecisionStore, 'get' | 'decide' | 'cancelledBy'>;
 export type RunQueues = Pick<Queues, 'requestSync'>;

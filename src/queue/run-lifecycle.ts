@@ -36,7 +36,7 @@ import { testResult } from './test-results.js';
 
 /** What ending, saving and parking touch (narrow, so unit tests can pass in-memory stores). */
 export interface LifecycleDeps {
-  runs: Pick<RunStore, 'save' | 'releaseActive'>;
+  runs: Pick<RunStore, 'save' | 'releaseActive'> & Partial<Pick<RunStore, 'assertHeld'>>;
   connectors: Pick<ConnectorStore, 'setLastResult'>;
   queues: Pick<Queues, 'requestSync'>;
   decisions: Pick<DecisionStore, 'get' | 'cancelledBy'>;
@@ -114,11 +114,12 @@ export class RunLifecycle {
   }
 
   /**
-   * Between steps: a requested cancel ends the run now and throws RunCancelled; a stopping worker throws
-   * RunHandedBack (the run's progress is already saved).
+   * Between steps: a worker that lost the run throws RunLockLost (store/runs.ts); a requested cancel ends the run
+   * now and throws RunCancelled; a stopping worker throws RunHandedBack (the run's progress is already saved).
    */
   async checkCancel(run: Run): Promise<void> {
     if (isTerminal(run.state)) return;
+    await this.deps.runs.assertHeld?.(run);
     const by = await this.deps.decisions.cancelledBy(run.id);
     if (by) {
       await this.end(run, runOutcome('cancelled', { by }));

@@ -120,15 +120,15 @@ export async function evictionPolicyWarning(redis: RedisClient): Promise<string 
   return undefined;
 }
 
-/**
- * The database REDIS_URL names, when the server has none by that number: ioredis only emits the SELECT's error on
- * connect and carries on in database 0, on data not ours. Selecting it again answers plainly.
- */
 /** What to tell the operator when missingDatabase found one. */
 export function missingDatabaseProblem(db: number): string {
   return `REDIS_URL: this Redis has no database ${db} (its databases setting) — name one it has, e.g. /0`;
 }
 
+/**
+ * The database REDIS_URL names, when the server has none by that number: ioredis only emits the SELECT's error on
+ * connect and carries on in database 0, on data not ours. Selecting it again answers plainly.
+ */
 export async function missingDatabase(redis: RedisClient, url: string): Promise<number | undefined> {
   const target = parseRedisUrl(url);
   if (target.kind !== 'single' || redis instanceof Cluster) return undefined;

@@ -123,6 +123,16 @@ export class RunStore {
       .then(failOnError);
   }
 
+  /**
+   * Throws RunLockLost when `run` was read under a lock that no longer carries its token: called before a step's
+   * side effects (a credential saved, a secret dropped) and between steps, so a worker that lost the run stops
+   * there instead of at its next save.
+   */
+  async assertHeld(run: Run): Promise<void> {
+    const lock = this.held.get(run);
+    if (lock && (await this.redis.get(lock.key)) !== lock.token) throw new RunLockLost(run.id);
+  }
+
   private async saveHeld(run: Run, record: string, lock: HeldLock): Promise<void> {
     const saved = await this.redis.eval(
       SAVE_HELD,

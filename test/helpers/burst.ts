@@ -241,7 +241,7 @@ export async function sendFromOwnProcess(requests: LoadRequest[]): Promise<LoadA
     err += d.toString();
   });
   child.stdin.end(JSON.stringify({ requests } satisfies LoadPlan));
-  const [code] = (await once(child, 'exit')) as [number | null];
+  const [code] = (await once(child, 'close')) as [number | null];
   if (code !== 0) throw new Error(`the load generator exited with ${code}: ${err.slice(-2000)}`);
   return JSON.parse(out) as LoadAnswer[];
 }

@@ -4,15 +4,18 @@
  * writes. Real Redis, real BullMQ workers, the real run processor: worker A takes the run and is held inside its
  * step; the job is moved back to wait with A's token, as ActiveJobs.handBack does; worker B runs it to the end
  * (passed); then A's step finishes — against a Jira that rejects its token — and A tries to save a failed run.
- * The stored record must stay B's, and A must give the run up (RunLockLost).
+ * The stored record must stay B's, and A must give the run up (RunLockLost). Nor may a guided step of a worker
+ * that lost its run change a credential: saving the connector, keeping or dropping a stored secret are refused.
  */
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ConnectorSpec } from '../../../src/core/connector-spec.js';
+import { guidedContext } from '../../../src/queue/guided-context.js';
 import { RUNS_QUEUE, type RunJob } from '../../../src/queue/names.js';
 import type { RunDeps } from '../../../src/queue/run-deps.js';
-import { newRun } from '../../../src/queue/run-kinds.js';
+import { newRun, RUN_KINDS } from '../../../src/queue/run-kinds.js';
+import { RunLifecycle } from '../../../src/queue/run-lifecycle.js';
 import { runProcessor } from '../../../src/queue/run-worker.js';
 import { RedisKeys } from '../../../src/store/redis-keys.js';
 import { newRunId, RunStore } from '../../../src/store/runs.js';
@@ -121,4 +124,49 @@ describe('a worker that lost its run', () => {
     expect(stored?.outcome?.reason).toBe('passed');
     expect(stored?.updatedAt).toBe(byB?.updatedAt);
   }, 30_000);
+});
+
+describe('a guided step of a worker that lost its run', () => {
+  it('cannot save the connector, keep or drop a secret, nor pass the next step boundary', async () => {
+    const run = newRun({
+      id: newRunId(),
+      kind: 'rotate',
+      connector: 'acme',
+      requestedBy: { platform: 'slack', id: OPERATOR },
+      conversation: { platform: 'slack', channel: 'C-STALE' },
+      params: { name: 'acme' },
+      now: Date.now(),
+    });
+    await runs.create(run);
+    const lock = { key: keys.lock(`job-${run.id}`), token: 'token-a' };
+    await redis.set(lock.key, lock.token, 'PX', 30_000);
+    const mine = (await runs.get(run.id, lock))!;
+    const writes: string[] = [];
+    const deps = workerDeps('good');
+    deps.connectors.saveCredential = async (spec) => {
+      writes.push(`save ${spec.name}`);
+    };
+    deps.vault = {
+      get: async () => undefined,
+      persist: async (ref) => {
+        writes.push(`keep ${ref}`);
+      },
+      delete: async (ref) => {
+        writes.push(`drop ${ref}`);
+      },
+    };
+    const ports = guidedContext(mine, ACME, deps);
+    await ports.keepSecret('s-held');
+    expect(writes).toEqual(['keep s-held']);
+
+    // Another worker holds the run now.
+    await redis.set(lock.key, 'token-b', 'PX', 30_000);
+    await expect(ports.saveConnector(ACME)).rejects.toMatchObject({ name: 'RunLockLost' });
+    await expect(ports.keepSecret('s-new')).rejects.toMatchObject({ name: 'RunLockLost' });
+    await expect(ports.dropSecret('s-old')).rejects.toMatchObject({ name: 'RunLockLost' });
+    await expect(new RunLifecycle(deps, RUN_KINDS).checkCancel(mine)).rejects.toMatchObject({
+      name: 'RunLockLost',
+    });
+    expect(writes).toEqual(['keep s-held']);
+  });
 });
