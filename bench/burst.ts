@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     await rig.start(CHANNELS, 'split');
     await rig.warmUp();
     console.log(
-      `${COMMANDS} signed "/align test <connector>" at once from ${CHANNELS} channels (one connector each), align-bot web + align-bot worker, Slack simulator with its per-channel limit\n`,
+      `${COMMANDS} signed "/align test <connector>" at once from ${CHANNELS} channels (one connector each), align-bot web + align-bot worker, Slack simulator with its per-channel limit and per-method tiers\n`,
     );
     const rounds: BurstResult[] = [];
     let updatesPerMinute = 0;
