@@ -42,11 +42,11 @@ export interface HeldLock {
   token: string;
 }
 
-/** A save refused because the run's job is no longer this worker's: another worker continues the run. */
+/** The run's job is no longer this worker's (a save or a step refused): another worker continues the run. */
 export class RunLockLost extends Error {
   readonly code = 'RUN_LOCK_LOST';
   constructor(readonly runId: string) {
-    super(`run ${runId} was not saved: its job is another worker's now`);
+    super(`run ${runId} is another worker's now: this worker leaves it`);
     this.name = 'RunLockLost';
   }
 }
