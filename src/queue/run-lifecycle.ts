@@ -119,8 +119,11 @@ export class RunLifecycle {
    */
   async checkCancel(run: Run): Promise<void> {
     if (isTerminal(run.state)) return;
-    await this.deps.runs.assertHeld?.(run);
-    const by = await this.deps.decisions.cancelledBy(run.id);
+    // Both reads at once: a lost lock rejects the pair, and the step boundary costs one round trip, not two.
+    const [by] = await Promise.all([
+      this.deps.decisions.cancelledBy(run.id),
+      this.deps.runs.assertHeld?.(run),
+    ]);
     if (by) {
       await this.end(run, runOutcome('cancelled', { by }));
       throw new RunCancelled(run.id);

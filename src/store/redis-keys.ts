@@ -50,9 +50,9 @@ export class RedisKeys {
   reportProgress(runId: string): string {
     return `${this.prefix}:report:progress:${runId}`;
   }
-  /** A report run's rows while it is being built, one list per status (store/report-state.ts). */
-  reportRows(runId: string, status: string): string {
-    return `${this.prefix}:report:rows:${runId}:${status}`;
+  /** The rows of one build of a report run's table (`<run id>.<build>`), one list per status (store/report-state.ts). */
+  reportRows(buildId: string, status: string): string {
+    return `${this.prefix}:report:rows:${buildId}:${status}`;
   }
   /** A report run's table pages 2…N, read one at a time by the outbox. */
   reportPages(runId: string): string {

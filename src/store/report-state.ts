@@ -57,26 +57,29 @@ export class ReportStateStore {
   }
 
   async dropResults(runId: string): Promise<void> {
-    await this.redis.del(this.keys.reportProgress(runId), ...this.rowKeys(runId));
+    await this.redis.del(this.keys.reportProgress(runId));
   }
 
-  /** Appends rows to the list of their status: read back failing first, each list in the order written. */
-  async appendRows(runId: string, rows: ReportRow[]): Promise<void> {
+  /**
+   * Appends rows to the list of their status: read back failing first, each list in the order written. The lists
+   * are one build's own (execute-report.ts names each build), so two workers building the same run never mix rows.
+   */
+  async appendRows(buildId: string, rows: ReportRow[]): Promise<void> {
     if (rows.length === 0) return;
     const tx = this.redis.multi();
     for (const status of STATUSES) {
       const of = rows.filter((r) => r.status === status).map((r) => JSON.stringify(r));
       if (of.length === 0) continue;
-      const key = this.keys.reportRows(runId, status);
+      const key = this.keys.reportRows(buildId, status);
       tx.rpush(key, ...of).expire(key, PROGRESS_TTL_S);
     }
     await tx.exec();
   }
 
   /** The rows appended, failing first, a chunk at a time. */
-  async *rows(runId: string): AsyncGenerator<ReportRow[]> {
+  async *rows(buildId: string): AsyncGenerator<ReportRow[]> {
     for (const status of STATUSES) {
-      const key = this.keys.reportRows(runId, status);
+      const key = this.keys.reportRows(buildId, status);
       for (let at = 0; ; at += ROWS_CHUNK) {
         const chunk = await this.redis.lrange(key, at, at + ROWS_CHUNK - 1);
         if (chunk.length === 0) break;
@@ -86,12 +89,12 @@ export class ReportStateStore {
     }
   }
 
-  async dropRows(runId: string): Promise<void> {
-    await this.redis.del(...this.rowKeys(runId));
+  async dropRows(buildId: string): Promise<void> {
+    await this.redis.del(...this.rowKeys(buildId));
   }
 
-  private rowKeys(runId: string): string[] {
-    return STATUSES.map((s) => this.keys.reportRows(runId, s));
+  private rowKeys(buildId: string): string[] {
+    return STATUSES.map((s) => this.keys.reportRows(buildId, s));
   }
 
   async savePage(runId: string, page: number, rows: ReportRow[]): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * Fencing (store/runs.ts) only guards the run record. A report run's worker builds its table in scratch lists
+ * Fencing (store/runs.ts) only guards the run record. A report run's worker built its table in scratch lists
  * keyed by the run id (store/report-state.ts: appendRows, rows, dropRows) and saves the record only after the
  * build. A worker that lost the run while its last connector's test was still running (a stop out of time, a
  * stalled event loop) finishes that test, then builds — dropping the rows of the worker that holds the run now,

@@ -69,18 +69,24 @@ function startWorker(processor: (job: Job<RunJob>, token?: string) => Promise<vo
   return worker;
 }
 
+/** A queued run of acme, written to Redis as the ack path writes it. */
+async function storedRun(kind: 'test' | 'rotate') {
+  const run = newRun({
+    id: newRunId(),
+    kind,
+    connector: 'acme',
+    requestedBy: { platform: 'slack', id: OPERATOR },
+    conversation: { platform: 'slack', channel: 'C-STALE' },
+    params: { name: 'acme' },
+    now: Date.now(),
+  });
+  await runs.create(run);
+  return run;
+}
+
 describe('a worker that lost its run', () => {
   it('cannot overwrite the record of the worker that holds the run now', async () => {
-    const run = newRun({
-      id: newRunId(),
-      kind: 'test',
-      connector: 'acme',
-      requestedBy: { platform: 'slack', id: OPERATOR },
-      conversation: { platform: 'slack', channel: 'C-STALE' },
-      params: { name: 'acme' },
-      now: Date.now(),
-    });
-    await runs.create(run);
+    const run = await storedRun('test');
 
     // Worker A: held inside its step until `release`.
     let release: () => void = () => undefined;
@@ -128,16 +134,7 @@ describe('a worker that lost its run', () => {
 
 describe('a guided step of a worker that lost its run', () => {
   it('cannot save the connector, keep or drop a secret, nor pass the next step boundary', async () => {
-    const run = newRun({
-      id: newRunId(),
-      kind: 'rotate',
-      connector: 'acme',
-      requestedBy: { platform: 'slack', id: OPERATOR },
-      conversation: { platform: 'slack', channel: 'C-STALE' },
-      params: { name: 'acme' },
-      now: Date.now(),
-    });
-    await runs.create(run);
+    const run = await storedRun('rotate');
     const lock = { key: keys.lock(`job-${run.id}`), token: 'token-a' };
     await redis.set(lock.key, lock.token, 'PX', 30_000);
     const mine = (await runs.get(run.id, lock))!;
